@@ -1,0 +1,147 @@
+import { z } from "zod";
+import { ERROR_CODES } from "./error-codes.js";
+import { HEADER, ROUTE } from "./headers.js";
+import { DfnsPreflightResponse, ErrorBody, HealthResponse, PolicyEvaluation, ReadyResponse } from "./responses.js";
+import { SessionTransactionRequest, SessionTransactionResponse } from "./session-schemas.js";
+
+/**
+ * The OpenAPI 3.1 description of the sidecar, generated from the zod schemas that both sides
+ * use, so the document cannot drift from the code (a test regenerates it and compares it
+ * with docs/openapi.yaml).
+ */
+
+function schemaOf(s: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { target: "draft-2020-12", io, unrepresentable: "any" }) as Record<string, unknown>;
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string) => ({ "application/json": { schema: ref(name) } });
+const errorResponse = (description: string) => ({ description, content: json("ErrorBody") });
+
+function errorTable(): string {
+  return Object.entries(ERROR_CODES)
+    .map(([code, { status, message }]) => `| ${code} | ${status} | ${message} |`)
+    .join("\n");
+}
+
+const authedResponses = {
+  "400": errorResponse("invalid payload or malformed JSON"),
+  "401": errorResponse("authentication failed (missing/oversized headers, unknown client, timestamp, signature, replayed nonce)"),
+  "403": errorResponse("browser origins are not allowed"),
+  "413": errorResponse("request body too large (256 KiB)"),
+  "415": errorResponse("content-type must be application/json"),
+  "422": errorResponse("policy denied (with ruleId) or secret leak pattern detected"),
+  "429": errorResponse("rate limit exceeded (Retry-After header and retryAfterMs)"),
+  "500": errorResponse("internal error or outbound leak scanner blocked the response"),
+  "503": errorResponse("a dependency the boundary needs is unavailable (replay store, rate limiter, spend store, signer)"),
+};
+
+export function buildOpenApiDocument(version: string): Record<string, unknown> {
+  const sessionBody = { required: true, content: json("SessionTransactionRequest") };
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Airlock signer sidecar",
+      version,
+      description: [
+        "Signs Starknet session transactions (SNIP-9 v2 outside executions, SNIP-12 revision 1) for",
+        "authenticated clients, after replay protection, rate limits, policy and a leak scanner.",
+        "Wire-compatible with SISNA. Every error is an ErrorBody with a stable code:",
+        "",
+        "| code | status | message |",
+        "|---|---|---|",
+        errorTable(),
+      ].join("\n"),
+      license: { name: "Apache-2.0", identifier: "Apache-2.0" },
+    },
+    security: [{ hmacTimestamp: [], hmacNonce: [], hmacSignature: [] }],
+    paths: {
+      [ROUTE.signSessionTransaction]: {
+        post: {
+          operationId: "signSessionTransaction",
+          summary: "Sign a SNIP-9 v2 outside execution with a session key",
+          parameters: [{ $ref: "#/components/parameters/ClientId" }, { $ref: "#/components/parameters/Traceparent" }],
+          requestBody: sessionBody,
+          responses: {
+            "200": {
+              description: "signed; the signature is [sessionPublicKey, r, s, validUntilHex]",
+              headers: {
+                [HEADER.rateLimitRemaining]: { schema: { type: "integer" }, description: "when rate limiting is on" },
+                [HEADER.rateLimitReset]: { schema: { type: "integer" }, description: "absolute epoch ms of the window reset" },
+              },
+              content: json("SessionTransactionResponse"),
+            },
+            ...authedResponses,
+          },
+        },
+      },
+      [ROUTE.policyEvaluate]: {
+        post: {
+          operationId: "evaluatePolicy",
+          summary: "Would this request be signed? A dry run: no signature, no budget, no rate-limit slot",
+          parameters: [{ $ref: "#/components/parameters/ClientId" }, { $ref: "#/components/parameters/Traceparent" }],
+          requestBody: sessionBody,
+          responses: { "200": { description: "the answer, with the denying ruleId when not allowed", content: json("PolicyEvaluation") }, ...authedResponses },
+        },
+      },
+      [ROUTE.health]: {
+        get: { operationId: "health", summary: "Liveness", security: [], responses: { "200": { description: "alive", content: json("HealthResponse") }, "403": errorResponse("browser origins are not allowed") } },
+      },
+      [ROUTE.dfnsPreflight]: {
+        get: {
+          operationId: "dfnsPreflight",
+          summary: "Reachability of the DFNS signer (SISNA semantics)",
+          security: [],
+          responses: {
+            "200": { description: "reachable", content: json("DfnsPreflightResponse") },
+            "404": errorResponse("dfns signer provider is not enabled"),
+            "503": { description: "not reachable", content: json("DfnsPreflightResponse") },
+          },
+        },
+      },
+      [ROUTE.ready]: {
+        get: {
+          operationId: "ready",
+          summary: "Readiness: 200 only while Redis (when configured) and the signer provider answer",
+          security: [],
+          responses: { "200": { description: "ready", content: json("ReadyResponse") }, "503": { description: "not ready", content: json("ReadyResponse") } },
+        },
+      },
+      [ROUTE.metrics]: {
+        get: {
+          operationId: "metrics",
+          summary: "Prometheus metrics (text exposition format); 404 when switched off",
+          security: [],
+          responses: { "200": { description: "metrics", content: { "text/plain": { schema: { type: "string" } } } }, "404": errorResponse("metrics are switched off") },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        hmacTimestamp: { type: "apiKey", in: "header", name: "X-Keyring-Timestamp", description: "epoch milliseconds, within the accepted skew" },
+        hmacNonce: { type: "apiKey", in: "header", name: "X-Keyring-Nonce", description: "one-time per client, 1-128 of [A-Za-z0-9_:+/=-]" },
+        hmacSignature: {
+          type: "apiKey",
+          in: "header",
+          name: "X-Keyring-Signature",
+          description: "exactly 64 lowercase hex: HMAC-SHA256(secret, `${ts}.${nonce}.${METHOD}.${path incl. query}.${sha256hex(rawBody)}`)",
+        },
+        mutualTLS: { type: "mutualTLS", description: "when KEYRING_MTLS_REQUIRED=true" },
+      },
+      parameters: {
+        ClientId: { name: "X-Keyring-Client-Id", in: "header", required: false, schema: { type: "string", maxLength: 128 }, description: "defaults to KEYRING_DEFAULT_AUTH_CLIENT_ID" },
+        Traceparent: { name: "traceparent", in: "header", required: false, schema: { type: "string" }, description: "W3C trace context, propagated" },
+      },
+      schemas: {
+        SessionTransactionRequest: schemaOf(SessionTransactionRequest, "input"),
+        SessionTransactionResponse: schemaOf(SessionTransactionResponse, "output"),
+        PolicyEvaluation: schemaOf(PolicyEvaluation, "output"),
+        ErrorBody: schemaOf(ErrorBody, "output"),
+        HealthResponse: schemaOf(HealthResponse, "output"),
+        ReadyResponse: schemaOf(ReadyResponse, "output"),
+        DfnsPreflightResponse: schemaOf(DfnsPreflightResponse, "output"),
+      },
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
+
+/** Every sidecar error is this JSON body, whatever the route and whatever went wrong. */
+export const ErrorBody = z.object({
+  error: z.string().max(1024),
+  code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
+  requestId: z.string().max(128),
+  /** Policy denials: the rule that refused. */
+  ruleId: z.string().max(128).optional(),
+  /** Rate limits: how long to wait. */
+  retryAfterMs: z.number().int().nonnegative().optional(),
+  /** Leak scanner: ids of the patterns that matched (never the matched text). */
+  patterns: z.array(z.string().max(64)).max(32).optional(),
+  /** Invalid payloads: zod's flattened field errors. */
+  details: z.unknown().optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** Answer of POST /v1/policy/evaluate: would this request be signed, and if not, why not. */
+export const PolicyEvaluation = z.object({
+  requestId: z.string().min(1).max(128),
+  allowed: z.boolean(),
+  ruleId: z.string().max(128).optional(),
+  reason: z.string().max(1024).optional(),
+  domainHash: z.string().max(66).optional(),
+  messageHash: z.string().max(66).optional(),
+});
+export type PolicyEvaluation = z.infer<typeof PolicyEvaluation>;
+
+export const HealthResponse = z.object({ ok: z.literal(true) });
+
+export const ReadyResponse = z.object({
+  ready: z.boolean(),
+  checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().max(256).optional() })),
+});
+export type ReadyResponse = z.infer<typeof ReadyResponse>;
+
+export const DfnsPreflightResponse = z.object({
+  ok: z.boolean(),
+  reachable: z.boolean(),
+  endpointUrl: z.string(),
+  statusCode: z.number().int().optional(),
+  error: z.string().optional(),
+});
