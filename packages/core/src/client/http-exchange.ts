@@ -1,0 +1,103 @@
+import { randomBytes } from "node:crypto";
+import type { Dispatcher } from "undici";
+import { HEADER } from "../wire/headers.js";
+import { canonicalString, computeRequestSignature, sha256Hex } from "../wire/hmac.js";
+import { InvalidResponseError } from "./errors.js";
+
+/** Largest response body the client reads; anything bigger is refused unread. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** One request to the sidecar, before authentication. */
+export interface OutgoingRequest {
+  method: "GET" | "POST";
+  path: string;
+  /** Exact JSON text sent (and MACed); absent for GET. */
+  body?: string;
+  traceparent?: string;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  body: string;
+}
+
+export interface Credentials {
+  secret: string;
+  clientId?: string | undefined;
+}
+
+/**
+ * The authentication headers of one attempt: a fresh 16-byte nonce and the current time, so a
+ * retried request never reuses a nonce the sidecar may already have burnt.
+ */
+export function authHeaders(req: OutgoingRequest, creds: Credentials): Record<string, string> {
+  const timestamp = String(Date.now());
+  const nonce = randomBytes(16).toString("hex");
+  const canonical = canonicalString({
+    timestamp,
+    nonce,
+    method: req.method,
+    path: req.path,
+    bodySha256Hex: sha256Hex(req.body ?? ""),
+  });
+  const headers: Record<string, string> = {
+    [HEADER.timestamp]: timestamp,
+    [HEADER.nonce]: nonce,
+    [HEADER.signature]: computeRequestSignature(creds.secret, canonical),
+  };
+  if (creds.clientId !== undefined) headers[HEADER.clientId] = creds.clientId;
+  return headers;
+}
+
+/**
+ * Sends one authenticated attempt and reads the whole response, at most MAX_RESPONSE_BYTES.
+ * Transport errors (and the signal's reason) propagate as thrown; the caller classifies them.
+ */
+export async function exchange(
+  dispatcher: Dispatcher,
+  req: OutgoingRequest,
+  creds: Credentials,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<RawResponse> {
+  const headers = authHeaders(req, creds);
+  if (req.body !== undefined) headers["content-type"] = "application/json";
+  if (req.traceparent !== undefined) headers[HEADER.traceparent] = req.traceparent;
+  headers["accept"] = "application/json";
+  const res = await dispatcher.request({
+    method: req.method,
+    path: req.path,
+    headers,
+    signal,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    ...(req.body === undefined ? {} : { body: req.body }),
+  });
+  const body = await readBounded(res.body, res.headers, res.statusCode);
+  return { status: res.statusCode, headers: res.headers, body };
+}
+
+async function readBounded(body: Dispatcher.ResponseData["body"], headers: RawResponse["headers"], status: number): Promise<string> {
+  const declared = headers["content-length"];
+  if (typeof declared === "string" && /^\d+$/.test(declared) && Number(declared) > MAX_RESPONSE_BYTES) {
+    body.destroy();
+    throw new InvalidResponseError("body_too_large", `declared ${declared} bytes, limit ${MAX_RESPONSE_BYTES}`, { status });
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_RESPONSE_BYTES) {
+      body.destroy();
+      throw new InvalidResponseError("body_too_large", `more than ${MAX_RESPONSE_BYTES} bytes`, { status });
+    }
+    chunks.push(buf);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks, size));
+  } catch {
+    throw new InvalidResponseError("malformed_json", "body is not valid UTF-8", { status });
+  }
+}
