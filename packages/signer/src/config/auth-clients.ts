@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { HEX_FELT_PATTERN, STARK_PRIME } from "@airlock/core/starknet";
+import type { AuthClient } from "./config-types.js";
+import { ID_PATTERN, type EnvReader } from "./env-reader.js";
+import { frozenSet } from "./immutable.js";
+import { authClient } from "./secret-holders.js";
+import { parseEntries, readJsonEnv, registerSecretsAt } from "./json-env.js";
+import type { Problems } from "./problems.js";
+
+const MAX_CLIENTS = 256;
+const MIN_SECRET = 16;
+const MAX_SECRET = 1024;
+
+const Id = z.string().regex(ID_PATTERN, "expected 1-64 of [A-Za-z0-9._:@-]");
+const Account = z
+  .string()
+  .regex(HEX_FELT_PATTERN, "expected 0x-prefixed hex of 1-64 digits")
+  .refine((v) => BigInt(v) < STARK_PRIME, "not below the Stark prime");
+
+/** SISNA's KEYRING_AUTH_CLIENTS_JSON entry; unknown fields are refused (a typo must not widen access). */
+const AuthClientEntry = z.strictObject({
+  clientId: Id,
+  hmacSecret: z.string().min(MIN_SECRET).max(MAX_SECRET),
+  allowedKeyIds: z.array(Id).max(256).optional(),
+  allowedAccountAddresses: z.array(Account).max(1024).optional(),
+});
+
+export interface AuthClients {
+  readonly clients: readonly AuthClient[];
+  /** Every HMAC secret configured, including an overridden KEYRING_HMAC_SECRET. */
+  readonly secrets: readonly string[];
+}
+
+/**
+ * SISNA's auth clients: KEYRING_AUTH_CLIENTS_JSON when set, else one client named
+ * KEYRING_DEFAULT_AUTH_CLIENT_ID with KEYRING_HMAC_SECRET. Checks duplicates and the default
+ * client; key ids are checked by the caller once the keys are known.
+ */
+export function readAuthClients(env: EnvReader, problems: Problems, defaultClientId: string): AuthClients {
+  const single = env.optional("KEYRING_HMAC_SECRET");
+  problems.secret(single);
+  const secrets: string[] = [];
+  const json = readJsonEnv(env, problems, "KEYRING_AUTH_CLIENTS_JSON");
+  registerSecretsAt(problems, json, "hmacSecret");
+  const jsonGiven = env.has("KEYRING_AUTH_CLIENTS_JSON");
+
+  // SISNA checks KEYRING_HMAC_SECRET's length even when KEYRING_AUTH_CLIENTS_JSON overrides it.
+  const singleOk = single === undefined || (single.length >= MIN_SECRET && single.length <= MAX_SECRET);
+  if (!singleOk) problems.add(`KEYRING_HMAC_SECRET must be ${MIN_SECRET}-${MAX_SECRET} characters`);
+  if (single !== undefined) secrets.push(single);
+
+  let clients: AuthClient[] = [];
+  if (jsonGiven) {
+    if (json !== undefined) {
+      const entries = parseEntries(problems, "KEYRING_AUTH_CLIENTS_JSON", json, AuthClientEntry, 1, MAX_CLIENTS) ?? [];
+      clients = entries.map(({ value: c }) =>
+        authClient({
+          clientId: c.clientId,
+          hmacSecret: c.hmacSecret,
+          ...(c.allowedKeyIds ? { allowedKeyIds: frozenSet(c.allowedKeyIds) } : {}),
+          ...(c.allowedAccountAddresses ? { allowedAccounts: frozenSet(c.allowedAccountAddresses.map((a) => BigInt(a))) } : {}),
+        }),
+      );
+    }
+  } else if (single !== undefined) {
+    if (singleOk) clients = [authClient({ clientId: defaultClientId, hmacSecret: single })];
+  } else {
+    problems.add("No auth clients configured. Set KEYRING_HMAC_SECRET or KEYRING_AUTH_CLIENTS_JSON.");
+  }
+
+  const seen = new Set<string>();
+  for (const c of clients) {
+    if (seen.has(c.clientId)) problems.add(`Duplicate auth client id: ${c.clientId}`);
+    seen.add(c.clientId);
+    secrets.push(c.hmacSecret);
+  }
+  if (clients.length > 0 && !seen.has(defaultClientId)) {
+    problems.add(`KEYRING_DEFAULT_AUTH_CLIENT_ID (${defaultClientId}) not present in auth clients`);
+  }
+  return { clients, secrets: [...new Set(secrets)] };
+}

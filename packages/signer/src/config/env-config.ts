@@ -1,0 +1,255 @@
+import { readFileSync } from "node:fs";
+import { parseFelt } from "@airlock/core/starknet";
+import { createSignerProvider, type SignerProviderHooks, type SignerProviderSpec } from "../custody/create-provider.js";
+import type { LocalKey } from "../custody/local-provider.js";
+import { readAuthClients } from "./auth-clients.js";
+import { ConfigError } from "./config-error.js";
+import type { AuthClient, RedisConfig, SignerConfig, TlsConfig } from "./config-types.js";
+import { readDfnsEnv, type DfnsEnv } from "./dfns-env.js";
+import { EnvReader } from "./env-reader.js";
+import { deepFreeze, frozenMap } from "./immutable.js";
+import { readLocalKeys } from "./local-keys.js";
+import { buildPolicyConfig, parsePolicyFile, type PolicyFile } from "./policy-file.js";
+import { Problems } from "./problems.js";
+import { secretList } from "./secret-holders.js";
+
+export { ConfigError } from "./config-error.js";
+
+export interface LoadConfigOptions {
+  /** Reads KEYRING_POLICY_FILE, the keystore and its passphrase file (default: fs.readFileSync as UTF-8). */
+  readonly readFile?: (path: string) => string;
+  /** Hooks passed to the signer provider (e.g. to audit-log DFNS → local fallbacks). */
+  readonly signerHooks?: SignerProviderHooks;
+}
+
+const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+const MAX_CHAIN_IDS = 64;
+
+function readChainIds(env: EnvReader, problems: Problems): bigint[] {
+  const raw = env.optional("KEYRING_ALLOWED_CHAIN_IDS");
+  if (raw === undefined) return [];
+  const entries = raw.split(",").map((v) => v.trim()).filter((v) => v.length > 0);
+  if (entries.length > MAX_CHAIN_IDS) problems.add(`KEYRING_ALLOWED_CHAIN_IDS lists more than ${MAX_CHAIN_IDS} chain ids`);
+  const ids: bigint[] = [];
+  entries.slice(0, MAX_CHAIN_IDS).forEach((entry, i) => {
+    const felt = parseFelt(entry);
+    if (felt === undefined) problems.add(`KEYRING_ALLOWED_CHAIN_IDS entry ${i + 1} is not a felt (0x hex or decimal, e.g. 0x534e5f5345504f4c4941)`);
+    else ids.push(felt);
+  });
+  return [...new Set(ids)];
+}
+
+function readRedisUrl(env: EnvReader, problems: Problems): string | undefined {
+  const raw = env.optional("KEYRING_REDIS_URL");
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.password) problems.secret(decodeURIComponent(url.password));
+    problems.secret(raw);
+    if (url.protocol === "redis:" || url.protocol === "rediss:") return raw;
+  } catch {
+    problems.secret(raw);
+  }
+  problems.add("KEYRING_REDIS_URL must be a redis:// or rediss:// URL");
+  return undefined;
+}
+
+function readPolicyFile(env: EnvReader, problems: Problems, readFile: (path: string) => string): PolicyFile | undefined {
+  const path = env.optional("KEYRING_POLICY_FILE");
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    problems.add(`KEYRING_POLICY_FILE could not be read (${typeof code === "string" && /^[A-Z0-9_]{1,32}$/.test(code) ? code : "read failed"})`);
+    return undefined;
+  }
+  return parsePolicyFile(path, text, problems);
+}
+
+/**
+ * Builds the sidecar's configuration from SISNA's environment variables (same names, defaults
+ * and startup rules), Airlock's additions (policy file, keystore, spend store, audit file,
+ * metrics) and a few stricter rules, each marked "beyond SISNA" below. Collects every problem
+ * and throws one ConfigError listing them all; never quotes a secret. The result is deeply
+ * frozen and holds the signer provider, built last, only when everything is valid.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, opts: LoadConfigOptions = {}): SignerConfig {
+  const problems = new Problems();
+  const r = new EnvReader(env, problems);
+  const readFile = opts.readFile ?? ((path: string) => readFileSync(path, "utf8"));
+
+  // Runtime and transport.
+  const nodeEnv = (r.optional("NODE_ENV") ?? "development").toLowerCase();
+  const production = nodeEnv === "production";
+  const port = r.int("PORT", 8545, 0, 65535);
+  const host = r.string("HOST", "127.0.0.1");
+  const logLevel = r.oneOf("LOG_LEVEL", LOG_LEVELS, "info");
+  const transport = r.oneOf("KEYRING_TRANSPORT", ["http", "https"] as const, "http");
+  const certPath = r.optional("KEYRING_TLS_CERT_PATH");
+  const keyPath = r.optional("KEYRING_TLS_KEY_PATH");
+  const caPath = r.optional("KEYRING_TLS_CA_PATH");
+  const mtlsRequired = r.bool("KEYRING_MTLS_REQUIRED", false);
+  if (transport === "https" && (certPath === undefined || keyPath === undefined)) {
+    problems.add("KEYRING_TLS_CERT_PATH and KEYRING_TLS_KEY_PATH are required when KEYRING_TRANSPORT=https");
+  }
+  if (mtlsRequired && transport !== "https") problems.add("KEYRING_MTLS_REQUIRED=true requires KEYRING_TRANSPORT=https");
+  if (mtlsRequired && caPath === undefined) problems.add("KEYRING_TLS_CA_PATH is required when KEYRING_MTLS_REQUIRED=true");
+
+  // Authentication.
+  const defaultClientId = r.id("KEYRING_DEFAULT_AUTH_CLIENT_ID", "default");
+  const auth = readAuthClients(r, problems, defaultClientId);
+  const maxSkewMs = r.int("KEYRING_MAX_SKEW_MS", 30_000, 1, 3_600_000);
+  const nonceTtlMs = r.int("KEYRING_NONCE_TTL_MS", 120_000, 1, 86_400_000);
+  // Beyond SISNA: a nonce must be remembered for as long as its timestamp can still be accepted
+  // (ts up to maxSkew in the future, accepted until maxSkew in the past), or it can be replayed.
+  if (nonceTtlMs < 2 * maxSkewMs) problems.add("KEYRING_NONCE_TTL_MS must be at least twice KEYRING_MAX_SKEW_MS");
+
+  // Env policy.
+  const maxValidityWindowSec = r.int("KEYRING_MAX_VALIDITY_WINDOW_SEC", 86_400, 1, 315_360_000);
+  const allowedChainIds = readChainIds(r, problems);
+
+  // Stores.
+  const replay = r.oneOf("KEYRING_REPLAY_STORE", ["memory", "redis"] as const, "memory");
+  const redisUrl = readRedisUrl(r, problems);
+  const redisUrlGiven = r.has("KEYRING_REDIS_URL");
+  const noncePrefix = r.token("KEYRING_REDIS_NONCE_PREFIX", "starknet-keyring-proxy:nonce:", 128);
+  const rateLimitEnabled = r.bool("KEYRING_RATE_LIMIT_ENABLED", false);
+  const rateLimitBackend = r.oneOf("KEYRING_RATE_LIMIT_BACKEND", ["memory", "redis"] as const, "memory");
+  const rateLimitWindowMs = r.int("KEYRING_RATE_LIMIT_WINDOW_MS", 60_000, 1, 86_400_000);
+  const rateLimitMax = r.int("KEYRING_RATE_LIMIT_MAX_REQUESTS", 120, 1, 1_000_000);
+  const rateLimitPrefix = r.token("KEYRING_REDIS_RATE_LIMIT_PREFIX", "starknet-keyring-proxy:ratelimit:", 128);
+  const spendPrefix = r.token("KEYRING_REDIS_SPEND_PREFIX", "airlock:spend:", 128);
+  const rateLimitUsesRedis = rateLimitEnabled && rateLimitBackend === "redis";
+  if (replay === "redis" && !redisUrlGiven) problems.add("KEYRING_REDIS_URL is required when KEYRING_REPLAY_STORE=redis");
+  if (rateLimitUsesRedis && !redisUrlGiven) problems.add("KEYRING_REDIS_URL is required when KEYRING_RATE_LIMIT_BACKEND=redis");
+  const usesRedis = replay === "redis" || rateLimitUsesRedis;
+  const redis: RedisConfig | undefined =
+    usesRedis && redisUrl !== undefined ? { url: redisUrl, noncePrefix, rateLimitPrefix, spendPrefix } : undefined;
+
+  // Leak scanner, audit, metrics.
+  const scannerEnabled = r.bool("KEYRING_LEAK_SCANNER_ENABLED", false);
+  const scannerAction = r.oneOf("KEYRING_LEAK_SCANNER_ACTION", ["block", "warn"] as const, "block");
+  const auditFile = r.optional("KEYRING_AUDIT_LOG_FILE");
+  const metricsEnabled = r.bool("KEYRING_METRICS_ENABLED", true);
+
+  // Signer.
+  const allowInsecureKeys = r.bool("KEYRING_ALLOW_INSECURE_IN_PROCESS_KEYS_IN_PRODUCTION", false);
+  const securityProfile = r.oneOf("KEYRING_SECURITY_PROFILE", ["flex", "secure"] as const, "flex");
+  const providerName = r.oneOf("KEYRING_SIGNER_PROVIDER", ["local", "dfns"] as const, "local");
+  const fallback = r.oneOf("KEYRING_SIGNER_FALLBACK_PROVIDER", ["none", "local"] as const, "none");
+  r.oneOf("KEYRING_SESSION_SIGNATURE_MODE", ["v2_snip12"] as const, "v2_snip12");
+  const defaultKeyId = r.id("KEYRING_DEFAULT_KEY_ID", "default");
+  const local = readLocalKeys(r, problems, defaultKeyId, readFile);
+  const dfns: DfnsEnv | undefined = providerName === "dfns" ? readDfnsEnv(r, problems, production) : undefined;
+  const localSigning = providerName === "local" || fallback === "local";
+
+  if (fallback !== "none" && providerName !== "dfns") {
+    problems.add("KEYRING_SIGNER_FALLBACK_PROVIDER=local requires KEYRING_SIGNER_PROVIDER=dfns");
+  }
+  if (securityProfile === "secure") {
+    if (providerName !== "dfns") problems.add("KEYRING_SECURITY_PROFILE=secure requires KEYRING_SIGNER_PROVIDER=dfns");
+    if (fallback !== "none") problems.add("KEYRING_SECURITY_PROFILE=secure requires KEYRING_SIGNER_FALLBACK_PROVIDER=none");
+    // Beyond SISNA: the secure profile keeps no signing key in this process at all.
+    if (local.keys.length > 0) {
+      problems.add("KEYRING_SECURITY_PROFILE=secure forbids in-process keys (SESSION_PRIVATE_KEY, KEYRING_SIGNING_KEYS_JSON, KEYRING_KEYSTORE_PATH)");
+    }
+  }
+  const keySourceGiven = ["SESSION_PRIVATE_KEY", "KEYRING_SIGNING_KEYS_JSON", "KEYRING_KEYSTORE_PATH", "KEYRING_KEYSTORE_PASSPHRASE_FILE"].some(
+    (name) => r.has(name),
+  );
+  if (localSigning && !keySourceGiven) {
+    problems.add("No signing key configured. Set SESSION_PRIVATE_KEY, KEYRING_SIGNING_KEYS_JSON or KEYRING_KEYSTORE_PATH.");
+  }
+
+  // The key ids requests may name: the local keys, or the pinned DFNS keys (undefined when
+  // that part of the configuration is itself broken, so references are not reported twice).
+  let keyIds: ReadonlySet<string> | undefined;
+  if (providerName === "local") {
+    keyIds = local.named;
+    if (keyIds.size > 0 && !keyIds.has(defaultKeyId)) {
+      problems.add(`KEYRING_DEFAULT_KEY_ID (${defaultKeyId}) not present in signing keys`);
+    }
+  } else if (dfns) {
+    const pins = dfns.options.pinnedPublicKeys;
+    keyIds = new Set(pins.keys());
+    if (!pins.has(defaultKeyId)) problems.add(`KEYRING_DFNS_PINNED_PUBKEYS_JSON has no pin for KEYRING_DEFAULT_KEY_ID (${defaultKeyId})`);
+    // With in-process keys present (the fallback's), every pinned key id must be one of them.
+    if (local.named.size > 0) {
+      for (const keyId of pins.keys()) {
+        if (!local.named.has(keyId)) problems.add(`KEYRING_DFNS_PINNED_PUBKEYS_JSON pins unknown keyId: ${keyId}`);
+      }
+    }
+  }
+  for (const client of auth.clients) {
+    for (const keyId of client.allowedKeyIds ?? []) {
+      if (keyIds && !keyIds.has(keyId)) problems.add(`Client ${client.clientId} references unknown keyId: ${keyId}`);
+    }
+  }
+
+  if (production) {
+    if (transport !== "https") problems.add("NODE_ENV=production requires KEYRING_TRANSPORT=https");
+    if (!mtlsRequired) problems.add("NODE_ENV=production requires KEYRING_MTLS_REQUIRED=true");
+    if (usesRedis && redisUrl !== undefined && !redisUrl.startsWith("rediss://")) {
+      problems.add("NODE_ENV=production requires KEYRING_REDIS_URL to use rediss://");
+    }
+    if (localSigning && !allowInsecureKeys) {
+      problems.add(
+        "NODE_ENV=production requires explicit KEYRING_ALLOW_INSECURE_IN_PROCESS_KEYS_IN_PRODUCTION=true to sign with in-process keys (use KEYRING_SIGNER_PROVIDER=dfns)",
+      );
+    }
+  }
+
+  const clients = frozenMap<string, AuthClient>(auth.clients.map((c) => [c.clientId, c] as const));
+  const policyFile = readPolicyFile(r, problems, readFile);
+  const policy = buildPolicyConfig(policyFile, { maxValidityWindowSec, allowedChainIds, clients, keyIds }, problems);
+
+  if (problems.count > 0) throw new ConfigError(problems.lines());
+
+  const spec = providerSpec(providerName, fallback, local.keys, dfns);
+  const tls: TlsConfig | undefined =
+    transport === "https" && certPath !== undefined && keyPath !== undefined
+      ? { certPath, keyPath, ...(caPath !== undefined ? { caPath } : {}), mtlsRequired }
+      : undefined;
+
+  return deepFreeze<SignerConfig>({
+    nodeEnv,
+    production,
+    host,
+    port,
+    logLevel,
+    ...(tls ? { tls } : {}),
+    auth: { clients, defaultClientId, maxSkewMs, nonceTtlMs },
+    stores: {
+      replay,
+      ...(redis ? { redis } : {}),
+      rateLimit: { enabled: rateLimitEnabled, backend: rateLimitBackend, windowMs: rateLimitWindowMs, maxRequests: rateLimitMax },
+      spend: redis ? "redis" : "memory",
+    },
+    leakScanner: { enabled: scannerEnabled, action: scannerAction },
+    policy,
+    signer: {
+      provider: createSignerProvider(spec, opts.signerHooks),
+      defaultKeyId,
+      securityProfile,
+      preflightOnStartup: dfns?.preflightOnStartup ?? false,
+      secretsForScanner: secretList([...new Set([...auth.secrets, ...local.secrets, ...(dfns?.secrets ?? [])])]),
+    },
+    audit: auditFile !== undefined ? { file: auditFile } : {},
+    metricsEnabled,
+  });
+}
+
+function providerSpec(
+  provider: "local" | "dfns",
+  fallback: "none" | "local",
+  keys: readonly LocalKey[],
+  dfns: DfnsEnv | undefined,
+): SignerProviderSpec {
+  if (provider === "local") return { kind: "local", keys };
+  if (!dfns) throw new Error("unreachable: dfns configuration was validated");
+  if (fallback === "none") return { kind: "dfns", dfns: dfns.options };
+  const pinned = dfns.options.pinnedPublicKeys;
+  return { kind: "dfns", dfns: dfns.options, fallbackKeys: keys.filter((k) => pinned.has(k.keyId)) };
+}
