@@ -1,0 +1,117 @@
+import { HEADER, MAX_BODY_BYTES, ROUTE } from "@airlock/core";
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { authenticate, AuthFailure } from "../auth/request-auth.js";
+import type { SignerConfig } from "../config/config-types.js";
+import type { SessionSignerProvider } from "../custody/provider-types.js";
+import type { LeakScanner } from "../scan/leak-scanner.js";
+import type { NonceStore, Pingable, RateLimiter, SpendStore } from "../stores/store-types.js";
+import { HttpError } from "./http-error.js";
+import { readBody } from "./read-body.js";
+import type { RequestContext } from "./request-context.js";
+import { sendError, sendJson, sendText } from "./respond.js";
+import { dfnsPreflight, readiness } from "./routes/health-routes.js";
+import { evaluateSessionRequest, signSessionTransaction, type RouteResult, type SessionRouteDeps } from "./routes/session-routes.js";
+import { traceContextFrom } from "./trace-context.js";
+import type { ServerObserver } from "./observer.js";
+
+export interface AppDeps {
+  readonly config: SignerConfig;
+  readonly provider: SessionSignerProvider;
+  readonly nonces: NonceStore;
+  readonly rateLimiter: RateLimiter | undefined;
+  readonly spend: SpendStore;
+  /** Dependencies /ready pings, by name ("redis"). */
+  readonly pingables: ReadonlyMap<string, Pingable>;
+  readonly scanner: LeakScanner | undefined;
+  readonly observer: ServerObserver;
+  /** Clock in epoch ms (tests freeze it). */
+  readonly now: () => number;
+}
+
+type AuthedHandler = (ctx: RequestContext, client: Parameters<typeof signSessionTransaction>[1], raw: Buffer, contentType: string | undefined, deps: SessionRouteDeps, nowMs: number) => Promise<RouteResult>;
+
+/** Authenticated routes: path → method, handler and the label used in metrics and audit. */
+const AUTHED_ROUTES: ReadonlyMap<string, { method: string; label: string; handler: AuthedHandler }> = new Map([
+  [ROUTE.signSessionTransaction, { method: "POST", label: "sign.session_transaction", handler: signSessionTransaction }],
+  [ROUTE.policyEvaluate, { method: "POST", label: "policy.evaluate", handler: evaluateSessionRequest }],
+]);
+
+const PUBLIC_PATHS = new Set<string>([ROUTE.health, ROUTE.dfnsPreflight, ROUTE.ready, ROUTE.metrics]);
+const CALLER_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The sidecar's request handler. Order: request id and trace context, browser-origin refusal,
+ * public routes (health, readiness, metrics), then for everything else: bounded body read,
+ * HMAC authentication with one-time nonce, and the route. Every answer is JSON, every error
+ * carries {error, code, requestId}, and every decision on an authenticated route is audited.
+ */
+export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const knownKeyIds = new Set(deps.provider.keyIds());
+  const routeDeps: SessionRouteDeps = {
+    config: deps.config,
+    provider: deps.provider,
+    rateLimiter: deps.rateLimiter,
+    scanner: deps.scanner,
+    spend: deps.spend,
+    knownKeyIds,
+    onScanWarning: (ctx, direction, patterns) => deps.observer.scanWarning(ctx, direction, patterns),
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    if (req.headers.origin !== undefined) throw new HttpError("ORIGIN_REJECTED");
+    const target = req.url ?? "/";
+    const path = target.split("?", 1)[0]!;
+    const method = req.method ?? "GET";
+
+    if (PUBLIC_PATHS.has(path)) {
+      ctx.route = path;
+      if (method !== "GET" && method !== "HEAD") throw new HttpError("METHOD_NOT_ALLOWED", undefined, {}, { allow: "GET" });
+      if (path === ROUTE.health) return sendJson(res, 200, { ok: true });
+      if (path === ROUTE.metrics) {
+        if (!deps.config.metricsEnabled) throw new HttpError("NOT_FOUND");
+        return sendText(res, 200, deps.observer.renderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
+      }
+      const result = path === ROUTE.ready ? await readiness(ctx.requestId, deps.pingables, deps.provider) : await dfnsPreflight(deps.provider);
+      return sendJson(res, result.status, result.body, result.headers);
+    }
+
+    const route = AUTHED_ROUTES.get(path);
+    ctx.route = route?.label ?? "unknown";
+    if (route && method !== route.method) throw new HttpError("METHOD_NOT_ALLOWED", undefined, {}, { allow: route.method });
+    const raw = await readBody(req, MAX_BODY_BYTES).catch((err: unknown) => {
+      // An oversized or unreadable body is not drained: answer, then drop the connection.
+      res.setHeader("connection", "close");
+      throw err;
+    });
+    const nowMs = deps.now();
+    const caller = await authenticate(req.headers, method, target, raw, deps.config.auth, deps.nonces, nowMs);
+    ctx.clientId = caller.client.clientId;
+    // As SISNA: an unknown path is only answered once the caller has authenticated.
+    if (!route) throw new HttpError("NOT_FOUND");
+    const result = await route.handler(ctx, caller.client, raw, req.headers["content-type"], routeDeps, nowMs);
+    // Recorded before it is sent: a decision the audit log cannot take is not handed out.
+    deps.observer.decided(ctx, result);
+    sendJson(res, result.status, result.body, result.headers);
+  }
+
+  return (req, res) => {
+    const ctx: RequestContext = {
+      requestId: randomUUID(),
+      trace: traceContextFrom(req.headers[HEADER.traceparent]),
+      route: "unknown",
+      startedAt: process.hrtime.bigint(),
+    };
+    res.setHeader(HEADER.requestId, ctx.requestId);
+    res.setHeader(HEADER.traceparent, ctx.trace.traceparent);
+    const callerId = req.headers[HEADER.requestId];
+    if (typeof callerId === "string" && CALLER_REQUEST_ID.test(callerId)) res.setHeader(HEADER.callerRequestId, callerId);
+
+    handle(req, res, ctx).catch((err: unknown) => {
+      const httpErr = err instanceof HttpError ? err : new HttpError("INTERNAL_ERROR");
+      if (!(err instanceof HttpError)) deps.observer.internalError(ctx, err);
+      sendError(res, ctx.requestId, httpErr);
+      deps.observer.refused(ctx, httpErr, err instanceof AuthFailure ? err.reason : undefined);
+    });
+  };
+}

@@ -1,0 +1,13 @@
+import type { TraceContext } from "./trace-context.js";
+
+/** What the server knows about one request as it moves through the pipeline. */
+export interface RequestContext {
+  readonly requestId: string;
+  readonly trace: TraceContext;
+  /** Route label for metrics and audit (a fixed string, never the raw URL). */
+  route: string;
+  clientId?: string;
+  keyId?: string;
+  /** process.hrtime.bigint() at arrival. */
+  readonly startedAt: bigint;
+}
