@@ -16,3 +16,11 @@ describe("documentation generated from or checked against the code", () => {
     expect(rows).toEqual(registry);
   });
 });
+
+describe("docs/policy.md", () => {
+  it("documents every rule id of the policy registry", async () => {
+    const { POLICY_RULE_IDS } = await import("../packages/signer/src/policy/index.js");
+    const documented = new Set([...docs("policy.md").matchAll(/^\| `([a-z_.]+)` \|/gm)].map((m) => m[1]));
+    for (const id of POLICY_RULE_IDS) expect(documented.has(id), id).toBe(true);
+  });
+});
