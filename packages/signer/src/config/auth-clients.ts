@@ -25,6 +25,7 @@ const AuthClientEntry = z.strictObject({
   allowedAccountAddresses: z.array(Account).max(1024).optional(),
 });
 
+/** The auth clients read from the environment. */
 export interface AuthClients {
   readonly clients: readonly AuthClient[];
   /** Every HMAC secret configured, including an overridden KEYRING_HMAC_SECRET. */

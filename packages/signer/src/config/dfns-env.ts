@@ -20,6 +20,7 @@ const PinnedKeys = z
 const HEADER_VALUE = /^[\x21-\x7e]{1,8192}$/;
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
+/** The validated DFNS settings: provider options plus startup preflight. */
 export interface DfnsEnv {
   readonly options: DfnsProviderOptions;
   readonly preflightOnStartup: boolean;

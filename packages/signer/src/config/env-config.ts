@@ -1,20 +1,24 @@
 import { readFileSync } from "node:fs";
-import { parseFelt } from "@airlock/core/starknet";
+import { parseFelt, starkKeyOf } from "@airlock/core/starknet";
 import { createSignerProvider, type SignerProviderHooks, type SignerProviderSpec } from "../custody/create-provider.js";
 import type { LocalKey } from "../custody/local-provider.js";
 import { readAuthClients } from "./auth-clients.js";
 import { ConfigError } from "./config-error.js";
-import type { AuthClient, RedisConfig, SignerConfig, TlsConfig } from "./config-types.js";
+import type { AuthClient, SignerConfig } from "./config-types.js";
 import { readDfnsEnv, type DfnsEnv } from "./dfns-env.js";
 import { EnvReader } from "./env-reader.js";
 import { deepFreeze, frozenMap } from "./immutable.js";
+import { exampleValuesIn } from "./example-values.js";
 import { readLocalKeys } from "./local-keys.js";
 import { buildPolicyConfig, parsePolicyFile, type PolicyFile } from "./policy-file.js";
 import { Problems } from "./problems.js";
 import { secretList } from "./secret-holders.js";
+import { readStores } from "./stores-env.js";
+import { readTransport } from "./transport-env.js";
 
 export { ConfigError } from "./config-error.js";
 
+/** Seams for loadConfig: file reading (tests) and provider event hooks (audit). */
 export interface LoadConfigOptions {
   /** Reads KEYRING_POLICY_FILE, the keystore and its passphrase file (default: fs.readFileSync as UTF-8). */
   readonly readFile?: (path: string) => string;
@@ -37,21 +41,6 @@ function readChainIds(env: EnvReader, problems: Problems): bigint[] {
     else ids.push(felt);
   });
   return [...new Set(ids)];
-}
-
-function readRedisUrl(env: EnvReader, problems: Problems): string | undefined {
-  const raw = env.optional("KEYRING_REDIS_URL");
-  if (raw === undefined) return undefined;
-  try {
-    const url = new URL(raw);
-    if (url.password) problems.secret(decodeURIComponent(url.password));
-    problems.secret(raw);
-    if (url.protocol === "redis:" || url.protocol === "rediss:") return raw;
-  } catch {
-    problems.secret(raw);
-  }
-  problems.add("KEYRING_REDIS_URL must be a redis:// or rediss:// URL");
-  return undefined;
 }
 
 function readPolicyFile(env: EnvReader, problems: Problems, readFile: (path: string) => string): PolicyFile | undefined {
@@ -86,16 +75,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   const port = r.int("PORT", 8545, 0, 65535);
   const host = r.string("HOST", "127.0.0.1");
   const logLevel = r.oneOf("LOG_LEVEL", LOG_LEVELS, "info");
-  const transport = r.oneOf("KEYRING_TRANSPORT", ["http", "https"] as const, "http");
-  const certPath = r.optional("KEYRING_TLS_CERT_PATH");
-  const keyPath = r.optional("KEYRING_TLS_KEY_PATH");
-  const caPath = r.optional("KEYRING_TLS_CA_PATH");
-  const mtlsRequired = r.bool("KEYRING_MTLS_REQUIRED", false);
-  if (transport === "https" && (certPath === undefined || keyPath === undefined)) {
-    problems.add("KEYRING_TLS_CERT_PATH and KEYRING_TLS_KEY_PATH are required when KEYRING_TRANSPORT=https");
-  }
-  if (mtlsRequired && transport !== "https") problems.add("KEYRING_MTLS_REQUIRED=true requires KEYRING_TRANSPORT=https");
-  if (mtlsRequired && caPath === undefined) problems.add("KEYRING_TLS_CA_PATH is required when KEYRING_MTLS_REQUIRED=true");
+  const { transport, mtlsRequired, tls } = readTransport(r, problems);
 
   // Authentication.
   const defaultClientId = r.id("KEYRING_DEFAULT_AUTH_CLIENT_ID", "default");
@@ -110,23 +90,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   const maxValidityWindowSec = r.int("KEYRING_MAX_VALIDITY_WINDOW_SEC", 86_400, 1, 315_360_000);
   const allowedChainIds = readChainIds(r, problems);
 
-  // Stores.
-  const replay = r.oneOf("KEYRING_REPLAY_STORE", ["memory", "redis"] as const, "memory");
-  const redisUrl = readRedisUrl(r, problems);
-  const redisUrlGiven = r.has("KEYRING_REDIS_URL");
-  const noncePrefix = r.token("KEYRING_REDIS_NONCE_PREFIX", "starknet-keyring-proxy:nonce:", 128);
-  const rateLimitEnabled = r.bool("KEYRING_RATE_LIMIT_ENABLED", false);
-  const rateLimitBackend = r.oneOf("KEYRING_RATE_LIMIT_BACKEND", ["memory", "redis"] as const, "memory");
-  const rateLimitWindowMs = r.int("KEYRING_RATE_LIMIT_WINDOW_MS", 60_000, 1, 86_400_000);
-  const rateLimitMax = r.int("KEYRING_RATE_LIMIT_MAX_REQUESTS", 120, 1, 1_000_000);
-  const rateLimitPrefix = r.token("KEYRING_REDIS_RATE_LIMIT_PREFIX", "starknet-keyring-proxy:ratelimit:", 128);
-  const spendPrefix = r.token("KEYRING_REDIS_SPEND_PREFIX", "airlock:spend:", 128);
-  const rateLimitUsesRedis = rateLimitEnabled && rateLimitBackend === "redis";
-  if (replay === "redis" && !redisUrlGiven) problems.add("KEYRING_REDIS_URL is required when KEYRING_REPLAY_STORE=redis");
-  if (rateLimitUsesRedis && !redisUrlGiven) problems.add("KEYRING_REDIS_URL is required when KEYRING_RATE_LIMIT_BACKEND=redis");
-  const usesRedis = replay === "redis" || rateLimitUsesRedis;
-  const redis: RedisConfig | undefined =
-    usesRedis && redisUrl !== undefined ? { url: redisUrl, noncePrefix, rateLimitPrefix, spendPrefix } : undefined;
+  const { stores, usesRedis } = readStores(r, problems);
 
   // Leak scanner, audit, metrics.
   const scannerEnabled = r.bool("KEYRING_LEAK_SCANNER_ENABLED", false);
@@ -144,6 +108,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   const local = readLocalKeys(r, problems, defaultKeyId, readFile);
   const dfns: DfnsEnv | undefined = providerName === "dfns" ? readDfnsEnv(r, problems, production) : undefined;
   const localSigning = providerName === "local" || fallback === "local";
+  const keySourceGiven = ["SESSION_PRIVATE_KEY", "KEYRING_SIGNING_KEYS_JSON", "KEYRING_KEYSTORE_PATH", "KEYRING_KEYSTORE_PASSPHRASE_FILE"].some(
+    (name) => r.has(name),
+  );
 
   if (fallback !== "none" && providerName !== "dfns") {
     problems.add("KEYRING_SIGNER_FALLBACK_PROVIDER=local requires KEYRING_SIGNER_PROVIDER=dfns");
@@ -152,13 +119,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     if (providerName !== "dfns") problems.add("KEYRING_SECURITY_PROFILE=secure requires KEYRING_SIGNER_PROVIDER=dfns");
     if (fallback !== "none") problems.add("KEYRING_SECURITY_PROFILE=secure requires KEYRING_SIGNER_FALLBACK_PROVIDER=none");
     // Beyond SISNA: the secure profile keeps no signing key in this process at all.
-    if (local.keys.length > 0) {
+    if (keySourceGiven) {
       problems.add("KEYRING_SECURITY_PROFILE=secure forbids in-process keys (SESSION_PRIVATE_KEY, KEYRING_SIGNING_KEYS_JSON, KEYRING_KEYSTORE_PATH)");
     }
   }
-  const keySourceGiven = ["SESSION_PRIVATE_KEY", "KEYRING_SIGNING_KEYS_JSON", "KEYRING_KEYSTORE_PATH", "KEYRING_KEYSTORE_PASSPHRASE_FILE"].some(
-    (name) => r.has(name),
-  );
   if (localSigning && !keySourceGiven) {
     problems.add("No signing key configured. Set SESSION_PRIVATE_KEY, KEYRING_SIGNING_KEYS_JSON or KEYRING_KEYSTORE_PATH.");
   }
@@ -167,8 +131,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   // that part of the configuration is itself broken, so references are not reported twice).
   let keyIds: ReadonlySet<string> | undefined;
   if (providerName === "local") {
-    keyIds = local.named;
-    if (keyIds.size > 0 && !keyIds.has(defaultKeyId)) {
+    keyIds = local.named.size > 0 ? local.named : undefined;
+    if (keyIds && !keyIds.has(defaultKeyId)) {
       problems.add(`KEYRING_DEFAULT_KEY_ID (${defaultKeyId}) not present in signing keys`);
     }
   } else if (dfns) {
@@ -181,6 +145,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
         if (!local.named.has(keyId)) problems.add(`KEYRING_DFNS_PINNED_PUBKEYS_JSON pins unknown keyId: ${keyId}`);
       }
     }
+    // Beyond SISNA: a fallback must sign with the very key DFNS is pinned to, or clients (which
+    // pin the session key per key id) and the session account would see the key change.
+    if (fallback === "local") {
+      for (const key of local.keys) {
+        const pin = pins.get(key.keyId);
+        if (pin !== undefined && starkKeyOf(key.privateKey) !== pin) {
+          problems.add(`local fallback key ${key.keyId} does not match its KEYRING_DFNS_PINNED_PUBKEYS_JSON pin`);
+        }
+      }
+    }
   }
   for (const client of auth.clients) {
     for (const keyId of client.allowedKeyIds ?? []) {
@@ -189,9 +163,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   }
 
   if (production) {
+    for (const name of exampleValuesIn(auth.clients.map((c) => c.hmacSecret), local.keys.map((k) => starkKeyOf(k.privateKey)))) {
+      problems.add(`NODE_ENV=production refuses ${name} from .env.example: it is public`);
+    }
     if (transport !== "https") problems.add("NODE_ENV=production requires KEYRING_TRANSPORT=https");
     if (!mtlsRequired) problems.add("NODE_ENV=production requires KEYRING_MTLS_REQUIRED=true");
-    if (usesRedis && redisUrl !== undefined && !redisUrl.startsWith("rediss://")) {
+    if (usesRedis && stores.redis !== undefined && !stores.redis.url.startsWith("rediss://")) {
       problems.add("NODE_ENV=production requires KEYRING_REDIS_URL to use rediss://");
     }
     if (localSigning && !allowInsecureKeys) {
@@ -208,11 +185,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   if (problems.count > 0) throw new ConfigError(problems.lines());
 
   const spec = providerSpec(providerName, fallback, local.keys, dfns);
-  const tls: TlsConfig | undefined =
-    transport === "https" && certPath !== undefined && keyPath !== undefined
-      ? { certPath, keyPath, ...(caPath !== undefined ? { caPath } : {}), mtlsRequired }
-      : undefined;
-
   return deepFreeze<SignerConfig>({
     nodeEnv,
     production,
@@ -221,12 +193,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     logLevel,
     ...(tls ? { tls } : {}),
     auth: { clients, defaultClientId, maxSkewMs, nonceTtlMs },
-    stores: {
-      replay,
-      ...(redis ? { redis } : {}),
-      rateLimit: { enabled: rateLimitEnabled, backend: rateLimitBackend, windowMs: rateLimitWindowMs, maxRequests: rateLimitMax },
-      spend: redis ? "redis" : "memory",
-    },
+    stores,
     leakScanner: { enabled: scannerEnabled, action: scannerAction },
     policy,
     signer: {

@@ -37,10 +37,12 @@ class FrozenMap<K, V> extends Map<K, V> {
   }
 }
 
+/** A Set that throws on add/delete/clear. */
 export function frozenSet<T>(values: Iterable<T>): ReadonlySet<T> {
   return new FrozenSet(values);
 }
 
+/** A Map that throws on set/delete/clear. */
 export function frozenMap<K, V>(entries: Iterable<readonly [K, V]>): ReadonlyMap<K, V> {
   return new FrozenMap(entries);
 }

@@ -13,6 +13,7 @@ const SigningKeyEntry = z.strictObject({
   publicKey: z.string().max(128).optional(),
 });
 
+/** The in-process keys read from the environment and the keystore. */
 export interface LocalKeys {
   /** Parsed keys, env first then keystore; duplicates already reported. */
   readonly keys: readonly LocalKey[];

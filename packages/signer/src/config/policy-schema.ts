@@ -36,6 +36,7 @@ const Seconds = (max: number) => z.number().int().min(1).max(max);
 const nonEmptyList = <T extends z.ZodType>(item: T, max: number) =>
   z.array(item).min(1, "must not be empty (omit the field to allow any)").max(max);
 
+/** One entry of `clients:` (closed). */
 export const ClientPolicyFile = z.strictObject({
   allowedKeyIds: nonEmptyList(Id, POLICY_LIMITS.listItems).optional(),
   allowedAccounts: nonEmptyList(HexFelt, POLICY_LIMITS.listItems).optional(),
@@ -46,6 +47,7 @@ export const ClientPolicyFile = z.strictObject({
   maxValidityWindowSec: Seconds(POLICY_LIMITS.maxValidityWindowSec).optional(),
 });
 
+/** One entry of `spendingLimits:` (closed). */
 export const SpendingLimitFile = z
   .strictObject({
     keyId: z.union([z.literal("*"), Id]),
@@ -67,6 +69,7 @@ export const SpendingLimitFile = z
     }
   });
 
+/** The whole policy file, version 1 (closed; see policy-file.ts for the format). */
 export const PolicyFile = z.strictObject({
   version: z.literal(1),
   defaults: z

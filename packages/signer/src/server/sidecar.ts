@@ -2,6 +2,7 @@ import { poseidonBackend, poseidonFallbackReason } from "@airlock/poseidon";
 import type { Writable } from "node:stream";
 import { createAuditLog } from "../audit/audit-log.js";
 import type { SignerConfig } from "../config/config-types.js";
+import { exampleValuesIn } from "../config/example-values.js";
 import { createSignerMetrics } from "../metrics/metrics.js";
 import { createLeakScanner } from "../scan/leak-scanner.js";
 import { createStores } from "../stores/create-stores.js";
@@ -44,6 +45,10 @@ export async function startSidecar(config: SignerConfig, opts: SidecarOptions = 
   if (config.stores.spend === "redis") pingables.set("redis", stores.spend);
   const observer = createObserver({ audit, metrics, log });
   const provider = config.signer.provider;
+  const publicKeys = provider.keyIds().map((id) => provider.publicKey(id)).filter((k): k is bigint => k !== undefined);
+  for (const name of exampleValuesIn([...config.auth.clients.values()].map((c) => c.hmacSecret), publicKeys)) {
+    log("warn", "config.example_value", { note: `${name} from .env.example is public: replace it before this sidecar guards anything` });
+  }
 
   // Until Redis answers, the Redis stores refuse (503); give it a moment so the first requests succeed.
   if (stores.redis && !(await waitForRedisReady(stores.redis, 3_000))) {

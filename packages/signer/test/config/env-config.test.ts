@@ -269,6 +269,29 @@ describe("keys and auth clients (SISNA rules)", () => {
     expectOneProblem({ ...BASE, KEYRING_SIGNING_KEYS_JSON: JSON.stringify(keys) }, 'KEYRING_SIGNING_KEYS_JSON[0]: unknown field "extra"');
   });
 
+  it("reports the problems of every entry, not just the first bad one", () => {
+    const keys = [
+      { keyId: "default", privateKey: KEY_A },
+      { keyId: "bad id", privateKey: KEY_B },
+      { keyId: "k2", privateKey: "0x0" },
+      { keyId: "k3", privateKey: KEY_B, publicKey: PUB_A },
+    ];
+    expect(problemsOf({ ...BASE, KEYRING_SIGNING_KEYS_JSON: JSON.stringify(keys) })).toEqual([
+      "KEYRING_SIGNING_KEYS_JSON[1].keyId: expected 1-64 of [A-Za-z0-9._:@-]",
+      "KEYRING_SIGNING_KEYS_JSON[2] (keyId k2): private key must be 0x-prefixed hex, 64 unprefixed hex digits or decimal, with 1 <= key < Stark curve order",
+      "KEYRING_SIGNING_KEYS_JSON[3] (keyId k3): public key does not match the Stark key derived from the private key",
+    ]);
+    expect(problemsOf({ ...BASE, KEYRING_SIGNING_KEYS_JSON: "[]" })).toEqual(["KEYRING_SIGNING_KEYS_JSON must hold 1-256 entries"]);
+    expect(problemsOf({ ...BASE, KEYRING_AUTH_CLIENTS_JSON: "{}" })).toEqual(["KEYRING_AUTH_CLIENTS_JSON must be a JSON array"]);
+  });
+
+  it("does not name unknown fields whose name could be a secret", () => {
+    const clients = [{ clientId: "default", hmacSecret: SECRET, [KEY_B.slice(2)]: 1, [SECRET_2]: 2, note: 3 }];
+    expect(problemsOf({ SESSION_PRIVATE_KEY: KEY_A, KEYRING_AUTH_CLIENTS_JSON: JSON.stringify(clients) })).toEqual([
+      'KEYRING_AUTH_CLIENTS_JSON[0]: unknown fields "note", 2 more whose name is not shown',
+    ]);
+  });
+
   it("reports malformed JSON without quoting it", () => {
     expectOneProblem({ ...BASE, KEYRING_SIGNING_KEYS_JSON: `[{"keyId":"default","privateKey":"${KEY_B}"` }, "KEYRING_SIGNING_KEYS_JSON is not valid JSON");
     expectOneProblem({ SESSION_PRIVATE_KEY: KEY_A, KEYRING_AUTH_CLIENTS_JSON: `{${SECRET_2}` }, "KEYRING_AUTH_CLIENTS_JSON is not valid JSON");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
 import { loadConfig } from "../../src/config/env-config.js";
@@ -25,8 +26,10 @@ describe(".env.example", () => {
   });
 
   it("names every variable loadConfig reads", () => {
-    const source = ["env-config.ts", "auth-clients.ts", "local-keys.ts", "dfns-env.ts"]
-      .map((f) => readFileSync(fileURLToPath(new URL(`../../src/config/${f}`, import.meta.url)), "utf8"))
+    const dir = fileURLToPath(new URL("../../src/config/", import.meta.url));
+    const source = readdirSync(dir)
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => readFileSync(join(dir, f), "utf8"))
       .join("\n");
     const read = new Set([...source.matchAll(/"((?:KEYRING|SESSION)_[A-Z_]+|PORT|HOST|LOG_LEVEL|NODE_ENV)"/g)].map((m) => m[1]));
     const missing = [...read].filter((name) => name !== undefined && !(name in env));

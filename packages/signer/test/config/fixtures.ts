@@ -3,7 +3,8 @@ import { starkKeyOf, feltHex } from "@airlock/core/starknet";
 import { ConfigError, loadConfig, type LoadConfigOptions } from "../../src/config/env-config.js";
 
 /** Throwaway test keys and secrets; every one is checked to never appear in a problem line. */
-export const KEY_A = "0x3c1e9550e66958296d11b60f8e8e7a7ad990d07fa65d5f7652c4a6c87d4e3cc";
+// Not the .env.example key: production refuses that one.
+export const KEY_A = "0x2f3e4d5c6b7a8998a7b6c5d4e3f2011223344556677889900aabbccddeeff01";
 export const KEY_B = "0x1b7ee2af2a6b0dd1d8d0b0a2e8cbd9e0f6be5b8b1a1e8a7a0f37d9f2f3a4c5d";
 export const KEY_C = "0x06a7c5d1e2f3041526374859a0b1c2d3e4f5061728394a5b6c7d8e9f0a1b2c3";
 export const SECRET = "hmac-secret-value-for-tests-0123456789";

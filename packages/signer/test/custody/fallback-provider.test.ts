@@ -138,7 +138,8 @@ describe("createSignerProvider and loadConfig", () => {
         KEYRING_HMAC_SECRET: "hmac-secret-value-for-tests-0123456789",
         KEYRING_SIGNER_PROVIDER: "dfns",
         KEYRING_SIGNER_FALLBACK_PROVIDER: "local",
-        SESSION_PRIVATE_KEY: feltHex(LOCAL_KEY),
+        // The fallback must hold the very key DFNS is pinned to.
+        SESSION_PRIVATE_KEY: feltHex(DFNS_KEY),
         KEYRING_DFNS_SIGNER_URL: fake.url,
         KEYRING_DFNS_AUTH_TOKEN: TOKEN,
         KEYRING_DFNS_USER_ACTION_SIGNATURE: USER_ACTION,
@@ -153,5 +154,20 @@ describe("createSignerProvider and loadConfig", () => {
     fake.mode = "error500";
     expect((await provider.sign(INPUT)).provider).toBe("local");
     expect(events.map((e) => e.error)).toEqual(["DFNS signer returned HTTP 500"]);
+  });
+
+  it("refuses a local fallback key that differs from the DFNS pin", () => {
+    expect(() =>
+      loadConfig({
+        KEYRING_HMAC_SECRET: "hmac-secret-value-for-tests-0123456789",
+        KEYRING_SIGNER_PROVIDER: "dfns",
+        KEYRING_SIGNER_FALLBACK_PROVIDER: "local",
+        SESSION_PRIVATE_KEY: feltHex(LOCAL_KEY),
+        KEYRING_DFNS_SIGNER_URL: fake.url,
+        KEYRING_DFNS_AUTH_TOKEN: TOKEN,
+        KEYRING_DFNS_USER_ACTION_SIGNATURE: USER_ACTION,
+        KEYRING_DFNS_PINNED_PUBKEYS_JSON: JSON.stringify({ default: feltHex(PIN) }),
+      }),
+    ).toThrow(/local fallback key default does not match/);
   });
 });

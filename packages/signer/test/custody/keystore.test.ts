@@ -49,6 +49,15 @@ function edited(edit: (file: Record<string, any>) => void): string {
   return JSON.stringify(file);
 }
 
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/** 16 bytes encode to 22 characters + "==": the 22nd carries 4 unused bits; set the lowest. */
+function withSlackBit(salt16: string): string {
+  const c = B64[B64.indexOf(salt16[21] ?? "A") ^ 1] ?? "A";
+  const out = `${salt16.slice(0, 21)}${c}${salt16.slice(22)}`;
+  expect(Buffer.from(out, "base64").equals(Buffer.from(salt16, "base64"))).toBe(true);
+  return out;
+}
+
 function flipFirstByte(b64: string): string {
   const bytes = Buffer.from(b64, "base64");
   bytes[0] = (bytes[0] ?? 0) ^ 0x01;
@@ -88,23 +97,23 @@ describe("tampering and wrong passphrases", () => {
   });
 
   it.each([
-    ["ciphertext", (f: Record<string, any>) => (f.ciphertext = flipFirstByte(f.ciphertext))],
-    ["tag", (f: Record<string, any>) => (f.tag = flipFirstByte(f.tag))],
-    ["iv", (f: Record<string, any>) => (f.iv = flipFirstByte(f.iv))],
-    ["salt", (f: Record<string, any>) => (f.kdfParams.salt = flipFirstByte(f.kdfParams.salt))],
-    ["N", (f: Record<string, any>) => (f.kdfParams.N = 2 ** 15)],
-    ["r", (f: Record<string, any>) => (f.kdfParams.r = 7)],
-    ["p", (f: Record<string, any>) => (f.kdfParams.p = 2)],
+    ["ciphertext", (f: Record<string, any>): void => void (f.ciphertext = flipFirstByte(f.ciphertext))],
+    ["tag", (f: Record<string, any>): void => void (f.tag = flipFirstByte(f.tag))],
+    ["iv", (f: Record<string, any>): void => void (f.iv = flipFirstByte(f.iv))],
+    ["salt", (f: Record<string, any>): void => void (f.kdfParams.salt = flipFirstByte(f.kdfParams.salt))],
+    ["N", (f: Record<string, any>): void => void (f.kdfParams.N = 2 ** 15)],
+    ["r", (f: Record<string, any>): void => void (f.kdfParams.r = 7)],
+    ["p", (f: Record<string, any>): void => void (f.kdfParams.p = 2)],
   ])("refuses a modified %s", (_field, edit) => {
     expectCode(() => openKeystore(edited(edit), PASS), "KEYSTORE_BAD_PASSPHRASE");
   });
 
   it.each([
-    ["format", (f: Record<string, any>) => (f.format = "other-keystore"), "KEYSTORE_MALFORMED"],
-    ["version", (f: Record<string, any>) => (f.version = 2), "KEYSTORE_UNSUPPORTED"],
-    ["kdf", (f: Record<string, any>) => (f.kdf = "pbkdf2"), "KEYSTORE_UNSUPPORTED"],
-    ["cipher", (f: Record<string, any>) => (f.cipher = "aes-128-gcm"), "KEYSTORE_UNSUPPORTED"],
-  ] as const)("refuses a modified header field %s", (_field, edit, code) => {
+    ["format", (f: Record<string, any>): void => void (f.format = "other-keystore"), "KEYSTORE_MALFORMED"],
+    ["version", (f: Record<string, any>): void => void (f.version = 2), "KEYSTORE_UNSUPPORTED"],
+    ["kdf", (f: Record<string, any>): void => void (f.kdf = "pbkdf2"), "KEYSTORE_UNSUPPORTED"],
+    ["cipher", (f: Record<string, any>): void => void (f.cipher = "aes-128-gcm"), "KEYSTORE_UNSUPPORTED"],
+  ] as [string, (f: Record<string, any>) => void, KeystoreErrorCode][])("refuses a modified header field %s", (_field, edit, code) => {
     expectCode(() => openKeystore(edited(edit), PASS), code);
   });
 });
@@ -134,7 +143,9 @@ describe("hostile or malformed files", () => {
     ["a short iv", edited((f) => (f.iv = Buffer.alloc(8).toString("base64")))],
     ["a short tag", edited((f) => (f.tag = Buffer.alloc(12).toString("base64")))],
     ["a short salt", edited((f) => (f.kdfParams.salt = Buffer.alloc(8).toString("base64")))],
-    ["non-canonical base64", edited((f) => (f.iv = `${f.iv.slice(0, -1)}`))],
+    ["a truncated iv", edited((f) => (f.iv = `${f.iv.slice(0, -1)}`))],
+    // Same bytes, different text (slack bits set): would change the AAD if it were accepted.
+    ["non-canonical base64", edited((f) => (f.kdfParams.salt = withSlackBit(f.kdfParams.salt)))],
     ["base64url", edited((f) => (f.ciphertext = f.ciphertext.replace(/\+/g, "-").replace(/\//g, "_") + "-"))],
     ["a string version", edited((f) => (f.version = "1"))],
     ["an oversized file", " ".repeat(1024 * 1024 + 1)],

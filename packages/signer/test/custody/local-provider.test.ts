@@ -5,7 +5,7 @@ import { SessionTransactionRequest } from "@airlock/core";
 import { sessionRequestHashes, STARK_ORDER } from "@airlock/core/starknet";
 import { LocalSessionSignerProvider } from "../../src/custody/local-provider.js";
 import { UnknownKeyIdError } from "../../src/custody/provider-errors.js";
-import type { SessionSignInput } from "../../src/custody/provider-types.js";
+import type { SessionSignerProvider, SessionSignInput } from "../../src/custody/provider-types.js";
 
 const KEY_1 = 0x3c1e9550e66958296d11b60f8e8e7a7ad990d07fa65d5f7652c4a6c87d4e3ccn;
 const KEY_2 = 0x1b7ee2af2a6b0dd1d8d0b0a2e8cbd9e0f6be5b8b1a1e8a7a0f37d9f2f3a4c5dn;
@@ -80,7 +80,7 @@ describe("LocalSessionSignerProvider", () => {
     expect(provider.keyIds()).toEqual(["default", "ops"]);
     expect(Object.isFrozen(provider.keyIds())).toBe(true);
     expect(await provider.check()).toEqual({ ok: true });
-    expect(provider.preflight).toBeUndefined();
+    expect((provider as SessionSignerProvider).preflight).toBeUndefined();
   });
 
   it("never shows its keys through JSON, inspect, enumeration or string conversion", () => {
