@@ -17,7 +17,7 @@ export {
   MAX_CALLDATA_PER_CALL,
   MAX_CALLDATA_TOTAL,
 } from "./wire/session-schemas.js";
-export { ErrorBody, PolicyEvaluation, HealthResponse, ReadyResponse, DfnsPreflightResponse } from "./wire/responses.js";
+export { ErrorBody, PolicyEvaluation, HealthResponse, ReadyResponse, DfnsPreflightResponse, PolicySummary, SignerStatus } from "./wire/responses.js";
 export { buildOpenApiDocument } from "./wire/openapi.js";
 export {
   AirlockError,

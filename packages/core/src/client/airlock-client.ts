@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { feltHex } from "../starknet/felt.js";
 import { sessionRequestHashes } from "../starknet/session-request.js";
 import { ROUTE } from "../wire/headers.js";
-import { HealthResponse, PolicyEvaluation, ReadyResponse } from "../wire/responses.js";
+import { HealthResponse, PolicyEvaluation, ReadyResponse, SignerStatus } from "../wire/responses.js";
 import { SessionTransactionRequest, type SessionTransactionResponse } from "../wire/session-schemas.js";
 import { resolveClientOptions, type AirlockClientOptions, type ResolvedClientOptions } from "./client-options.js";
 import { BadRequestError, ConfigError, InvalidResponseError, PolicyDeniedError, type RequestIssue } from "./errors.js";
@@ -117,6 +117,30 @@ export class AirlockClient {
       throw new InvalidResponseError("message_hash_mismatch", "messageHash differs from the request's", { status: res.status, requestId: evaluation.requestId });
     }
     return evaluation;
+  }
+
+  /**
+   * The keys this client may use, with their session public keys, and a summary of the policy
+   * that applies to it (GET /v1/status). A reported key that contradicts a pin or a key already
+   * verified for the same key id is INVALID_RESPONSE. Reported keys are not remembered: only a
+   * verified signature teaches the client a key.
+   */
+  async status(opts: CallOptions = {}): Promise<SignerStatus> {
+    const res = await this.#send({ method: "GET", path: ROUTE.status }, opts, true);
+    if (res.status !== 200) throw this.#errorOf(res);
+    const status = parseWith(SignerStatus, jsonBody(res), res);
+    for (const { keyId, sessionPublicKey } of status.keys) {
+      const pinned = this.#keys.pinned(keyId);
+      const seen = this.#keys.seen(keyId);
+      const reported = BigInt(sessionPublicKey);
+      if (pinned !== undefined && pinned !== reported) {
+        throw new InvalidResponseError("pinned_key_mismatch", `status reports another key for ${keyId} than the pinned one`, { status: res.status, requestId: status.requestId });
+      }
+      if (seen !== undefined && seen !== reported) {
+        throw new InvalidResponseError("session_key_changed", `status reports another key for ${keyId} than the one seen before`, { status: res.status, requestId: status.requestId });
+      }
+    }
+    return status;
   }
 
   /** Liveness (GET /health). */

@@ -36,6 +36,7 @@ export const MAX_BODY_BYTES = 256 * 1024;
 export const ROUTE = Object.freeze({
   signSessionTransaction: "/v1/sign/session-transaction",
   policyEvaluate: "/v1/policy/evaluate",
+  status: "/v1/status",
   health: "/health",
   dfnsPreflight: "/health/dfns-preflight",
   ready: "/ready",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ERROR_CODES } from "./error-codes.js";
 import { HEADER, ROUTE } from "./headers.js";
-import { DfnsPreflightResponse, ErrorBody, HealthResponse, PolicyEvaluation, ReadyResponse } from "./responses.js";
+import { DfnsPreflightResponse, ErrorBody, HealthResponse, PolicyEvaluation, ReadyResponse, SignerStatus } from "./responses.js";
 import { SessionTransactionRequest, SessionTransactionResponse } from "./session-schemas.js";
 
 /**
@@ -85,6 +85,20 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
           responses: { "200": { description: "the answer, with the denying ruleId when not allowed", content: json("PolicyEvaluation") }, ...authedResponses },
         },
       },
+      [ROUTE.status]: {
+        get: {
+          operationId: "status",
+          summary: "The keys this client may use (with their session public keys) and a summary of the policy that applies to it",
+          parameters: [{ $ref: "#/components/parameters/ClientId" }, { $ref: "#/components/parameters/Traceparent" }],
+          responses: {
+            "200": { description: "status", content: json("SignerStatus") },
+            "400": errorResponse("a GET must have an empty body"),
+            "401": authedResponses["401"],
+            "403": authedResponses["403"],
+            "503": authedResponses["503"],
+          },
+        },
+      },
       [ROUTE.health]: {
         get: { operationId: "health", summary: "Liveness", security: [], responses: { "200": { description: "alive", content: json("HealthResponse") }, "403": errorResponse("browser origins are not allowed") } },
       },
@@ -137,6 +151,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
         SessionTransactionRequest: schemaOf(SessionTransactionRequest, "input"),
         SessionTransactionResponse: schemaOf(SessionTransactionResponse, "output"),
         PolicyEvaluation: schemaOf(PolicyEvaluation, "output"),
+        SignerStatus: schemaOf(SignerStatus, "output"),
         ErrorBody: schemaOf(ErrorBody, "output"),
         HealthResponse: schemaOf(HealthResponse, "output"),
         ReadyResponse: schemaOf(ReadyResponse, "output"),

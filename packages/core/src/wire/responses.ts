@@ -43,3 +43,42 @@ export const DfnsPreflightResponse = z.object({
   statusCode: z.number().int().optional(),
   error: z.string().optional(),
 });
+
+const AllowlistSize = z.union([z.literal("any"), z.number().int().nonnegative()]);
+
+/** What applies to the calling client, as GET /v1/status reports it (counts, not contents). */
+export const PolicySummary = z.object({
+  clientId: z.string().max(128),
+  clientPolicy: z.boolean(),
+  maxValidityWindowSec: z.number().int().nonnegative(),
+  chainIds: z.union([z.literal("any"), z.array(z.string().max(66)).max(256)]),
+  deniedSelectors: z.number().int().nonnegative(),
+  allowedKeyIds: AllowlistSize,
+  allowedAccounts: AllowlistSize,
+  allowedContracts: AllowlistSize,
+  allowedSelectors: AllowlistSize,
+  spendingLimits: z
+    .array(
+      z.object({
+        keyId: z.string().max(64),
+        token: z.string().max(66),
+        maxPerCall: z.string().max(80).optional(),
+        maxPerWindow: z.string().max(80).optional(),
+        windowMs: z.number().int().positive(),
+        allowedRecipients: AllowlistSize,
+      }),
+    )
+    .max(256),
+});
+export type PolicySummary = z.infer<typeof PolicySummary>;
+
+/** Answer of GET /v1/status: the keys this client may use and the policy that applies to it. */
+export const SignerStatus = z.object({
+  requestId: z.string().min(1).max(128),
+  version: z.string().max(64),
+  signerProvider: z.enum(["local", "dfns"]),
+  defaultKeyId: z.string().max(64),
+  keys: z.array(z.object({ keyId: z.string().max(64), sessionPublicKey: z.string().regex(/^0x[0-9a-f]{1,64}$/) })).max(256),
+  policy: PolicySummary,
+});
+export type SignerStatus = z.infer<typeof SignerStatus>;

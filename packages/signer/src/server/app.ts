@@ -12,6 +12,7 @@ import type { RequestContext } from "./request-context.js";
 import { sendError, sendJson, sendText } from "./respond.js";
 import { dfnsPreflight, readiness } from "./routes/health-routes.js";
 import { evaluateSessionRequest, signSessionTransaction, type RouteResult, type SessionRouteDeps } from "./routes/session-routes.js";
+import { signerStatus } from "./routes/status-route.js";
 import { traceContextFrom } from "./trace-context.js";
 import type { ServerObserver } from "./observer.js";
 
@@ -35,6 +36,7 @@ type AuthedHandler = (ctx: RequestContext, client: Parameters<typeof signSession
 const AUTHED_ROUTES: ReadonlyMap<string, { method: string; label: string; handler: AuthedHandler }> = new Map([
   [ROUTE.signSessionTransaction, { method: "POST", label: "sign.session_transaction", handler: signSessionTransaction }],
   [ROUTE.policyEvaluate, { method: "POST", label: "policy.evaluate", handler: evaluateSessionRequest }],
+  [ROUTE.status, { method: "GET", label: "status", handler: signerStatus }],
 ]);
 
 const PUBLIC_PATHS = new Set<string>([ROUTE.health, ROUTE.dfnsPreflight, ROUTE.ready, ROUTE.metrics]);
