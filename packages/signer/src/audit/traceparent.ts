@@ -10,6 +10,8 @@ export interface TraceContext {
   readonly traceId: string;
   /** 16 lowercase hex: the caller's span, the parent of ours. */
   readonly spanId: string;
+  /** 2 lowercase hex: trace flags (sampled, ...). */
+  readonly flags: string;
 }
 
 export const TRACE_ID_PATTERN = /^(?!0{32})[0-9a-f]{32}$/;
@@ -22,8 +24,8 @@ export function parseTraceparent(header: string | undefined): TraceContext | und
   if (header === undefined || header.length > 512) return undefined;
   const m = TRACEPARENT.exec(header.trim());
   if (!m) return undefined;
-  const [, version, traceId, spanId, , rest] = m;
+  const [, version, traceId, spanId, flags, rest] = m;
   if (version === "ff" || (version === "00" && rest !== undefined)) return undefined;
   if (traceId === undefined || spanId === undefined || !TRACE_ID_PATTERN.test(traceId) || !SPAN_ID_PATTERN.test(spanId)) return undefined;
-  return { traceId, spanId };
+  return { traceId, spanId, flags: flags ?? "00" };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { parseTraceparent } from "../audit/traceparent.js";
 
 /** W3C trace context of one request: the caller's trace id (or a new one) and our span id. */
 export interface TraceContext {
@@ -10,17 +11,12 @@ export interface TraceContext {
   traceparent: string;
 }
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-const ZERO_TRACE = "0".repeat(32);
-const ZERO_SPAN = "0".repeat(16);
-
-/** Accepts a valid version-00 `traceparent`, otherwise starts a new trace. */
+/** Continues a valid caller `traceparent`, otherwise starts a new trace. */
 export function traceContextFrom(header: string | string[] | undefined): TraceContext {
-  const m = typeof header === "string" ? TRACEPARENT.exec(header) : null;
+  const caller = typeof header === "string" ? parseTraceparent(header) : undefined;
   const spanId = randomBytes(8).toString("hex");
-  if (m && m[1] !== ZERO_TRACE && m[2] !== ZERO_SPAN) {
-    const [, traceId, parentSpanId, flags] = m as unknown as [string, string, string, string];
-    return { traceId, spanId, parentSpanId, flags, traceparent: `00-${traceId}-${spanId}-${flags}` };
+  if (caller) {
+    return { traceId: caller.traceId, spanId, parentSpanId: caller.spanId, flags: caller.flags, traceparent: `00-${caller.traceId}-${spanId}-${caller.flags}` };
   }
   const traceId = randomBytes(16).toString("hex");
   return { traceId, spanId, flags: "00", traceparent: `00-${traceId}-${spanId}-00` };

@@ -33,6 +33,7 @@ describe("parseTraceparent", () => {
     expect(parseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")).toEqual({
       traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
       spanId: "00f067aa0ba902b7",
+      flags: "01",
     });
   });
 
