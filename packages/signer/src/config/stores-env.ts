@@ -26,8 +26,9 @@ function readRedisUrl(env: EnvReader, problems: Problems): string | undefined {
 }
 
 /**
- * SISNA's replay-store, Redis and rate-limit variables plus Airlock's spend prefix. Redis is
- * configured whenever a store uses it; the spend store follows (Redis when configured).
+ * SISNA's replay-store, Redis and rate-limit variables plus Airlock's spend prefix. A given
+ * KEYRING_REDIS_URL is always used: at least by the spend store, which lives in Redis whenever
+ * Redis is configured.
  */
 export function readStores(env: EnvReader, problems: Problems): StoresEnv {
   const replay = env.oneOf("KEYRING_REPLAY_STORE", ["memory", "redis"] as const, "memory");
@@ -44,8 +45,10 @@ export function readStores(env: EnvReader, problems: Problems): StoresEnv {
   const rateLimitUsesRedis = enabled && backend === "redis";
   if (replay === "redis" && !urlGiven) problems.add("KEYRING_REDIS_URL is required when KEYRING_REPLAY_STORE=redis");
   if (rateLimitUsesRedis && !urlGiven) problems.add("KEYRING_REDIS_URL is required when KEYRING_RATE_LIMIT_BACKEND=redis");
-  const usesRedis = replay === "redis" || rateLimitUsesRedis;
-  const redis = usesRedis && url !== undefined ? { url, noncePrefix, rateLimitPrefix, spendPrefix } : undefined;
+  // Spending budgets live in Redis whenever a URL is given, even when nonces and rate limits
+  // stay in memory: budgets must hold across every instance that shares it.
+  const redis = url !== undefined ? { url, noncePrefix, rateLimitPrefix, spendPrefix } : undefined;
+  const usesRedis = redis !== undefined;
   return {
     usesRedis,
     stores: {

@@ -30,6 +30,66 @@ interface Budget {
   lastAtMs: number;
   /** Record name → record; the same naming and replace-on-rewrite as the Redis sorted set. */
   readonly records: Map<string, SpendRecord>;
+  /** Sum of every record's amount (the Redis store keeps the same running total). */
+  total: bigint;
+  /**
+   * True while `records` iterates in non-decreasing atMs, as it does whenever the clock does
+   * not go backwards: then the records that left a window are a prefix of the map, and a
+   * reservation costs O(records leaving) instead of a pass over every record (10,000 records
+   * per budget took ~130 µs a request). Any out-of-order record clears it; the full pass,
+   * which stays as the fallback, sets it again when the order is restored.
+   */
+  ordered: boolean;
+  /** atMs of the record added last (meaningful while `ordered`). */
+  tailAtMs: number;
+}
+
+function newBudget(windowMs: number, nowMs: number): Budget {
+  return { windowMs, lastAtMs: nowMs, records: new Map(), total: 0n, ordered: true, tailAtMs: -Infinity };
+}
+
+/** Adds (or rewrites, moving it last, as ZADD re-scores) one record, keeping total and order. */
+function putRecord(budget: Budget, name: string, record: SpendRecord): void {
+  const old = budget.records.get(name);
+  if (old !== undefined) {
+    budget.records.delete(name);
+    budget.total -= old.amount;
+  }
+  if (budget.records.size > 0 && record.atMs < budget.tailAtMs) budget.ordered = false;
+  budget.records.set(name, record);
+  budget.total += record.amount;
+  budget.tailAtMs = record.atMs;
+}
+
+/** Removes one record by name, keeping the total. */
+function removeRecord(budget: Budget, name: string): void {
+  const old = budget.records.get(name);
+  if (old === undefined) return;
+  budget.records.delete(name);
+  budget.total -= old.amount;
+}
+
+/** Sum and count of the records with atMs > cutoff: the running total minus the ordered prefix that left. */
+function liveRecords(budget: Budget, cutoff: number): { sum: bigint; count: number } {
+  if (budget.ordered) {
+    let sum = budget.total;
+    let count = budget.records.size;
+    for (const record of budget.records.values()) {
+      if (record.atMs > cutoff) break;
+      sum -= record.amount;
+      count -= 1;
+    }
+    return { sum, count };
+  }
+  let sum = 0n;
+  let count = 0;
+  for (const record of budget.records.values()) {
+    if (record.atMs > cutoff) {
+      sum += record.amount;
+      count += 1;
+    }
+  }
+  return { sum, count };
 }
 
 /**
@@ -65,12 +125,12 @@ export class MemorySpendStore implements SpendStore {
       const group = plan.groups[plan.groupOf[i]!]!;
       let budget = this.budgets.get(group.key);
       if (budget === undefined) {
-        budget = { windowMs: group.windowMs, lastAtMs: nowMs, records: new Map() };
+        budget = newBudget(group.windowMs, nowMs);
         this.budgets.set(group.key, budget);
       }
       budget.windowMs = group.windowMs;
       budget.lastAtMs = Math.max(budget.lastAtMs, nowMs);
-      budget.records.set(recordName(reservationId, i, charge.amount), { atMs: nowMs, amount: charge.amount });
+      putRecord(budget, recordName(reservationId, i, charge.amount), { atMs: nowMs, amount: charge.amount });
     });
     return { ok: true };
   }
@@ -87,7 +147,7 @@ export class MemorySpendStore implements SpendStore {
       const key = plan.groups[plan.groupOf[i]!]!.key;
       const budget = this.budgets.get(key);
       if (budget === undefined) return;
-      budget.records.delete(recordName(reservationId, i, charge.amount));
+      removeRecord(budget, recordName(reservationId, i, charge.amount));
       if (budget.records.size === 0) this.budgets.delete(key);
     });
   }
@@ -113,7 +173,29 @@ export class MemorySpendStore implements SpendStore {
     const budget = this.budgets.get(key);
     if (budget === undefined) return;
     const cutoff = nowMs - budget.windowMs;
-    for (const [name, record] of budget.records) if (record.atMs <= cutoff) budget.records.delete(name);
+    if (budget.ordered) {
+      // Deleting the entry just visited is safe while iterating a Map.
+      for (const [name, record] of budget.records) {
+        if (record.atMs > cutoff) break;
+        budget.records.delete(name);
+        budget.total -= record.amount;
+      }
+    } else {
+      // Full pass; it also finds out whether what stays is back in order.
+      let ordered = true;
+      let tail = -Infinity;
+      for (const [name, record] of budget.records) {
+        if (record.atMs <= cutoff) {
+          budget.records.delete(name);
+          budget.total -= record.amount;
+        } else {
+          if (record.atMs < tail) ordered = false;
+          tail = record.atMs;
+        }
+      }
+      budget.ordered = ordered;
+      budget.tailAtMs = tail;
+    }
     if (budget.records.size === 0) this.budgets.delete(key);
   }
 
@@ -123,15 +205,8 @@ export class MemorySpendStore implements SpendStore {
     const pending: bigint[] = [];
     const counts: number[] = [];
     for (const group of plan.groups) {
-      const cutoff = nowMs - group.windowMs;
-      let sum = 0n;
-      let count = 0;
-      for (const record of this.budgets.get(group.key)?.records.values() ?? []) {
-        if (record.atMs > cutoff) {
-          sum += record.amount;
-          count += 1;
-        }
-      }
+      const budget = this.budgets.get(group.key);
+      const { sum, count } = budget === undefined ? { sum: 0n, count: 0 } : liveRecords(budget, nowMs - group.windowMs);
       spent.push(sum);
       pending.push(sum);
       counts.push(count);

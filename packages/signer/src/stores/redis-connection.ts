@@ -137,6 +137,10 @@ export function connectRedis(url: string, options: ConnectRedisOptions = {}): Re
     commandTimeout,
     connectTimeout,
     retryStrategy: (attempt) => reconnectDelayMs(attempt, capMs),
+    // After a failover the old primary may turn into a read-only replica behind the same
+    // address: reconnect (and so follow the address to the new primary) instead of failing
+    // every write until a restart.
+    reconnectOnError: (err) => (/READONLY/.test(err.message) ? 1 : false),
   });
   const onError = options.onError;
   let last: string | undefined;

@@ -21,13 +21,17 @@ export class UnexpectedReplyError extends Error {
   }
 }
 
-/** PING through the shared client, as StoreUnavailableError on any failure. */
-export async function pingRedis(redis: Redis, store: StoreUnavailableError["store"]): Promise<void> {
+/**
+ * Readiness probe through the shared client: a short-lived SET on `probeKey`, as
+ * StoreUnavailableError on any failure. A PING would pass on a read-only replica (after a
+ * failover) while every store write fails, so readiness must prove that writes go through.
+ */
+export async function pingRedis(redis: Redis, store: StoreUnavailableError["store"], probeKey: string): Promise<void> {
   let reply: unknown;
   try {
-    reply = await redis.ping();
+    reply = await redis.set(probeKey, "1", "PX", 1000);
   } catch (err) {
     throw storeUnavailable(store, err);
   }
-  if (reply !== "PONG") throw storeUnavailable(store, new UnexpectedReplyError("PING"));
+  if (reply !== "OK") throw storeUnavailable(store, new UnexpectedReplyError("readiness SET"));
 }

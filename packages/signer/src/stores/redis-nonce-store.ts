@@ -49,7 +49,7 @@ export class RedisNonceStore implements NonceStore {
 
   async ping(): Promise<void> {
     if (this.closed) throw new StoreUnavailableError("nonce");
-    await pingRedis(this.redis, "nonce");
+    await pingRedis(this.redis, "nonce", `${this.prefix}__ready__`);
   }
 
   /** Stops this store (later calls throw StoreUnavailableError); the shared client stays open. */

@@ -85,7 +85,7 @@ export class RedisRateLimiter implements RateLimiter {
 
   async ping(): Promise<void> {
     if (this.closed) throw new StoreUnavailableError("rate-limit");
-    await pingRedis(this.redis, "rate-limit");
+    await pingRedis(this.redis, "rate-limit", `${this.prefix}__ready__`);
   }
 
   /** Stops this limiter (later calls throw StoreUnavailableError); the shared client stays open. */

@@ -82,7 +82,7 @@ export class RedisSpendStore implements SpendStore {
 
   async ping(): Promise<void> {
     if (this.closed) throw new StoreUnavailableError("spend");
-    await pingRedis(this.redis, "spend");
+    await pingRedis(this.redis, "spend", `${this.prefix}__ready__`);
   }
 
   /** Stops this store (later calls throw StoreUnavailableError); the shared client stays open. */

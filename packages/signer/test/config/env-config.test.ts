@@ -429,10 +429,11 @@ describe("stores", () => {
     expectOneProblem({ ...BASE, KEYRING_REDIS_SPEND_PREFIX: "has space" }, "KEYRING_REDIS_SPEND_PREFIX must be 1-128 printable ASCII characters without spaces");
   });
 
-  it("keeps every store in memory when no store uses redis, even with a URL", () => {
+  it("keeps spending budgets in Redis whenever a URL is given, even with nonces and rate limits in memory", () => {
     const config = loadConfig({ ...BASE, KEYRING_REDIS_URL: "redis://127.0.0.1:6379" });
-    expect(config.stores.redis).toBeUndefined();
-    expect(config.stores.spend).toBe("memory");
+    expect(config.stores.redis?.url).toBe("redis://127.0.0.1:6379");
+    expect(config.stores.replay).toBe("memory");
+    expect(config.stores.spend).toBe("redis");
   });
 
   it("refuses a URL that is not redis:// or rediss://, without quoting its password", () => {

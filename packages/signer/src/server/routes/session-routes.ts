@@ -33,7 +33,12 @@ async function spendStep(
   try {
     result = reservationId === undefined ? await spend.check(charges, nowMs) : await spend.reserve(charges, nowMs, reservationId);
   } catch (err) {
-    if (err instanceof StoreUnavailableError) throw new HttpError("SPEND_STORE_UNAVAILABLE");
+    if (err instanceof StoreUnavailableError) {
+      // A reserve that timed out may still land when a stalled Redis resumes: queue a refund
+      // behind it on the same connection (best effort; a lost refund over-counts, the safe side).
+      if (reservationId !== undefined) void spend.release(charges, reservationId).catch(() => undefined);
+      throw new HttpError("SPEND_STORE_UNAVAILABLE");
+    }
     throw err;
   }
   if (!result.ok) {
