@@ -28,13 +28,13 @@ const LegacyErrorBody = z.object({
 
 const MAX_MESSAGE_CHARS = 256;
 /** Non-5xx statuses the wire contract uses for errors; anything else (3xx, 418, …) is unexpected. */
-const MAPPED_STATUS: ReadonlySet<number> = new Set([400, 401, 403, 404, 405, 413, 415, 422, 429]);
+const MAPPED_STATUS: ReadonlySet<number> = new Set([400, 401, 403, 404, 405, 413, 415, 422, 429, 431]);
 const PRINTABLE_ID = /^[\x21-\x7e]{1,128}$/;
 
 /**
  * Turns an error response into the AirlockError a caller branches on, by status and wire code:
  * 401 AUTH_REPLAYED_NONCE → REPLAY, other 401 → AUTH, 422 POLICY_DENIED → POLICY_DENIED,
- * 422 LEAK_DETECTED and 400/413/415 → BAD_REQUEST, 429 → RATE_LIMITED, 503 → UNAVAILABLE,
+ * 422 LEAK_DETECTED and 400/413/415/431 → BAD_REQUEST, 429 → RATE_LIMITED, 503 → UNAVAILABLE,
  * other 5xx → SERVER, 403/404/405 → CONFIG (the client talks to the wrong thing).
  * A body that is neither the documented ErrorBody nor SISNA's `{error}` gives INVALID_RESPONSE,
  * except on 503, which stays UNAVAILABLE whatever the body (proxies answer 503 in HTML too).
@@ -97,7 +97,7 @@ function classify(
     // 422 is SISNA's status for every policy refusal, so an old body without a code is one too.
     return new PolicyDeniedError(text, body.ruleId, details);
   }
-  if (status === 400 || status === 413 || status === 415) {
+  if (status === 400 || status === 413 || status === 415 || status === 431) {
     return new BadRequestError(`sidecar refused the request: ${what}`, {}, details);
   }
   if (status === 429) return new RateLimitedError(body.retryAfterMs ?? retryAfterHeaderMs(res.headers), details);

@@ -17,10 +17,12 @@ export const ERROR_CODES = Object.freeze({
   NOT_FOUND: { status: 404, message: "not found" },
   DFNS_NOT_ENABLED: { status: 404, message: "dfns signer provider is not enabled" },
   METHOD_NOT_ALLOWED: { status: 405, message: "method not allowed" },
+  MALFORMED_REQUEST: { status: 400, message: "malformed HTTP request" },
   INVALID_PAYLOAD: { status: 400, message: "invalid payload" },
   MALFORMED_JSON: { status: 400, message: "malformed JSON body" },
   BODY_TOO_LARGE: { status: 413, message: "request body too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "content-type must be application/json" },
+  HEADERS_TOO_LARGE: { status: 431, message: "request headers too large" },
   LEAK_DETECTED: { status: 422, message: "secret leak pattern detected in request payload" },
   POLICY_DENIED: { status: 422, message: "request denied by policy" },
   RATE_LIMITED: { status: 429, message: "rate limit exceeded" },
@@ -30,6 +32,7 @@ export const ERROR_CODES = Object.freeze({
   RATE_LIMIT_UNAVAILABLE: { status: 503, message: "rate limit unavailable" },
   SPEND_STORE_UNAVAILABLE: { status: 503, message: "spending limit store unavailable" },
   SIGNER_UNAVAILABLE: { status: 503, message: "signer unavailable" },
+  AUDIT_UNAVAILABLE: { status: 503, message: "audit log unavailable" },
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -110,14 +110,14 @@ describe("local validation", () => {
 /**
  * The contract of the mapping, as a rule over every registered wire code (the registry may
  * grow): 401 → AUTH except a replayed nonce → REPLAY; 422 → POLICY_DENIED except a leak →
- * BAD_REQUEST; 400/413/415 → BAD_REQUEST; 429 → RATE_LIMITED; 503 → UNAVAILABLE; other 5xx →
+ * BAD_REQUEST; 400/413/415/431 → BAD_REQUEST; 429 → RATE_LIMITED; 503 → UNAVAILABLE; other 5xx →
  * SERVER; 403/404/405 → CONFIG.
  */
 function expectedFor(wire: ErrorCode): AirlockErrorCode {
   const status: number = ERROR_CODES[wire].status;
   if (status === 401) return wire === "AUTH_REPLAYED_NONCE" ? "REPLAY" : "AUTH";
   if (status === 422) return wire === "LEAK_DETECTED" ? "BAD_REQUEST" : "POLICY_DENIED";
-  if (status === 400 || status === 413 || status === 415) return "BAD_REQUEST";
+  if (status === 400 || status === 413 || status === 415 || status === 431) return "BAD_REQUEST";
   if (status === 429) return "RATE_LIMITED";
   if (status === 503) return "UNAVAILABLE";
   if (status >= 500) return "SERVER";

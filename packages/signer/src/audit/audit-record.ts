@@ -25,7 +25,7 @@ export interface AuditEntry {
   readonly messageHash?: string | bigint | undefined;
   /** From the request's traceparent (see parseTraceparent). */
   readonly traceId?: string | undefined;
-  /** The caller's span id (traceparent parent-id). */
+  /** The sidecar's own span for the request (the parent-id of the traceparent it returns). */
   readonly spanId?: string | undefined;
   /** A small object of extra facts; secret-named fields are dropped, see redact.ts. */
   readonly details?: Readonly<Record<string, unknown>> | undefined;

@@ -62,6 +62,11 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
 
   async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     if (req.headers.origin !== undefined) throw new HttpError("ORIGIN_REJECTED");
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); Node is told not to enforce it so that the
+    // refusal is our JSON error, not a bare 400.
+    if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) {
+      throw new HttpError("MALFORMED_REQUEST", "missing Host header");
+    }
     const target = req.url ?? "/";
     const path = target.split("?", 1)[0]!;
     const method = req.method ?? "GET";
@@ -74,12 +79,13 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
         if (!deps.config.metricsEnabled) throw new HttpError("NOT_FOUND");
         return sendText(res, 200, deps.observer.renderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
       }
-      const result = path === ROUTE.ready ? await readiness(ctx.requestId, deps.pingables, deps.provider) : await dfnsPreflight(deps.provider);
+      const result = path === ROUTE.ready ? await readiness(ctx.requestId, deps.pingables, deps.provider, deps.observer.auditHealthy()) : await dfnsPreflight(deps.provider);
       return sendJson(res, result.status, result.body, result.headers);
     }
 
     const route = AUTHED_ROUTES.get(path);
     ctx.route = route?.label ?? "unknown";
+    if (!deps.observer.auditHealthy()) throw new HttpError("AUDIT_UNAVAILABLE");
     if (route && method !== route.method) throw new HttpError("METHOD_NOT_ALLOWED", undefined, {}, { allow: route.method });
     const raw = await readBody(req, MAX_BODY_BYTES).catch((err: unknown) => {
       // An oversized or unreadable body is not drained: answer, then drop the connection.
@@ -93,7 +99,11 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     if (!route) throw new HttpError("NOT_FOUND");
     const result = await route.handler(ctx, caller.client, raw, req.headers["content-type"], routeDeps, nowMs);
     // Recorded before it is sent: a decision the audit log cannot take is not handed out.
-    deps.observer.decided(ctx, result);
+    try {
+      deps.observer.decided(ctx, result);
+    } catch {
+      throw new HttpError("AUDIT_UNAVAILABLE");
+    }
     sendJson(res, result.status, result.body, result.headers);
   }
 
@@ -112,8 +122,15 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     handle(req, res, ctx).catch((err: unknown) => {
       const httpErr = err instanceof HttpError ? err : new HttpError("INTERNAL_ERROR");
       if (!(err instanceof HttpError)) deps.observer.internalError(ctx, err);
+      // A known client that failed a later check (timestamp, MAC, nonce) is named in the audit.
+      if (err instanceof AuthFailure && err.clientId !== undefined) ctx.clientId = err.clientId;
       sendError(res, ctx.requestId, httpErr);
-      deps.observer.refused(ctx, httpErr, err instanceof AuthFailure ? err.reason : undefined);
+      try {
+        deps.observer.refused(ctx, httpErr, err instanceof AuthFailure ? err.reason : undefined);
+      } catch (auditErr) {
+        // The audit log just failed: later requests get AUDIT_UNAVAILABLE; never crash here.
+        deps.observer.internalError(ctx, auditErr);
+      }
     });
   };
 }

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { TlsConfig } from "../config/config-types.js";
+import { framingErrorResponse } from "./respond.js";
 
 export interface Listening {
   readonly server: Server;
@@ -26,12 +28,16 @@ export function listen(
           key: readFileSync(opts.tls.keyPath),
           ...(opts.tls.caPath ? { ca: readFileSync(opts.tls.caPath) } : {}),
           minVersion: "TLSv1.2",
+          requireHostHeader: false,
           requestCert: opts.tls.mtlsRequired,
           rejectUnauthorized: opts.tls.mtlsRequired,
         },
         handler,
       )
-    : createHttpServer(handler);
+    : // Host is not used for anything; without this Node answers a request that lacks it (or
+      // loses it past maxHeadersCount) with a bare 400 instead of our JSON.
+      createHttpServer({ requireHostHeader: false }, handler);
+  server.on("clientError", answerFramingError);
   server.requestTimeout = 30_000;
   server.headersTimeout = 35_000;
   server.keepAliveTimeout = 5_000;
@@ -54,4 +60,16 @@ export function listen(
       });
     });
   });
+}
+
+/**
+ * Broken HTTP framing (bad request line, content-length, chunking, header bytes, headers over
+ * 16 KiB) never reaches the handler: Node raises clientError. Answer it with the same JSON error
+ * body as everything else, then close the connection.
+ */
+function answerFramingError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (socket.writable && !(err.code === "ECONNRESET" || err.code === "ERR_HTTP_REQUEST_TIMEOUT")) {
+    socket.end(framingErrorResponse(err.code === "HPE_HEADER_OVERFLOW" ? "HEADERS_TOO_LARGE" : "MALFORMED_REQUEST"));
+  }
+  socket.destroy();
 }

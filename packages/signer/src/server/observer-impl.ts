@@ -32,10 +32,21 @@ function seconds(ctx: RequestContext): number {
  */
 export function createObserver(deps: { audit: AuditLog; metrics: SignerMetrics; log: OperationalLog }): ServerObserver {
   const { audit, metrics, log } = deps;
+  let auditFailed = false;
+  /** Writes one record; a failure marks the log broken (the caller's request then fails). */
+  const record: AuditLog["record"] = (entry) => {
+    try {
+      audit.record(entry);
+    } catch (err) {
+      if (!auditFailed) log("error", "audit.write_failed", { error: (err as { code?: string }).code ?? "unknown" });
+      auditFailed = true;
+      throw err;
+    }
+  };
   return {
     decided(ctx, result: RouteResult) {
       const denied = result.ruleId !== undefined;
-      audit.record({
+      record({
         event: denied ? `${ctx.route}.denied` : `${ctx.route}.${ctx.route === "policy.evaluate" ? "allowed" : "success"}`,
         requestId: ctx.requestId,
         outcome: denied ? "denied" : "allowed",
@@ -60,9 +71,11 @@ export function createObserver(deps: { audit: AuditLog; metrics: SignerMetrics; 
       if (err.code === "AUTH_REPLAYED_NONCE") metrics.countReplayRejection();
       if (authReason) metrics.countAuthFailure(authReason);
       if (err instanceof PolicyRefusal) metrics.countPolicyDenial(err.ruleId);
-      // Public routes make no decisions; everything else is audited, refusals included.
-      if (ctx.route.startsWith("/")) return;
-      audit.record({
+      // Public routes make no decisions; everything else is audited, refusals included. Not
+      // audited: broken HTTP framing (like the parser errors Node answers before any route) and
+      // a broken audit log, which cannot record that it is broken (the operational log has it).
+      if (ctx.route.startsWith("/") || err.code === "AUDIT_UNAVAILABLE" || err.code === "MALFORMED_REQUEST") return;
+      record({
         event: authReason ? `auth.${authReason}` : `${ctx.route}.${err instanceof PolicyRefusal ? "policy_denied" : err.code.toLowerCase()}`,
         requestId: ctx.requestId,
         outcome: err.status >= 500 ? "error" : "denied",
@@ -75,7 +88,7 @@ export function createObserver(deps: { audit: AuditLog; metrics: SignerMetrics; 
     },
 
     scanWarning(ctx, direction, patterns) {
-      audit.record({
+      record({
         event: "security.leak_pattern_detected",
         requestId: ctx.requestId,
         outcome: "allowed",
@@ -98,5 +111,6 @@ export function createObserver(deps: { audit: AuditLog; metrics: SignerMetrics; 
     },
 
     renderMetrics: () => metrics.render(),
+    auditHealthy: () => !auditFailed,
   };
 }

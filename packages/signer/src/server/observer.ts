@@ -17,4 +17,6 @@ export interface ServerObserver {
   /** An unexpected exception (a bug): logged without request data. */
   internalError(ctx: RequestContext, err: unknown): void;
   renderMetrics(): string;
+  /** False once the audit log failed: no decision may be made that cannot be recorded. */
+  auditHealthy(): boolean;
 }

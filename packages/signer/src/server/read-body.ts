@@ -30,7 +30,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     req.on("data", onData);
     req.once("end", () => finish(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.once("error", () => finish(new HttpError("INVALID_PAYLOAD", "request body could not be read")));
-    req.once("aborted", () => finish(new HttpError("INVALID_PAYLOAD", "request body aborted")));
+    // A body that breaks HTTP framing (bad chunking) or a client that went away is no request
+    // to decide on: answered (when still possible) as a framing error, like Node's parser errors.
+    req.once("error", () => finish(new HttpError("MALFORMED_REQUEST", "request body could not be read")));
+    req.once("aborted", () => finish(new HttpError("MALFORMED_REQUEST", "request body aborted")));
   });
 }

@@ -1,4 +1,6 @@
-import type { ServerResponse } from "node:http";
+import { ERROR_CODES, type ErrorCode } from "@airlock/core";
+import { randomUUID } from "node:crypto";
+import { STATUS_CODES, type ServerResponse } from "node:http";
 import type { HttpError } from "./http-error.js";
 
 /** Headers every answer carries: a JSON API that no browser should render, frame or cache. */
@@ -28,4 +30,14 @@ export function sendText(res: ServerResponse, status: number, text: string, cont
 /** Every error leaves as `{error, code, requestId, ...extras}`: never HTML, never a stack. */
 export function sendError(res: ServerResponse, requestId: string, err: HttpError): void {
   sendJson(res, err.status, { error: err.message, code: err.code, requestId, ...err.extras }, err.headers);
+}
+
+/** A whole raw HTTP response for a connection whose request could not be parsed. */
+export function framingErrorResponse(code: ErrorCode): string {
+  const { status, message } = ERROR_CODES[code];
+  const requestId = randomUUID();
+  const body = JSON.stringify({ error: message, code, requestId });
+  const headers = { ...BASE_HEADERS, "x-request-id": requestId, connection: "close", "content-length": String(Buffer.byteLength(body)) };
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n${lines.join("\r\n")}\r\n\r\n${body}`;
 }

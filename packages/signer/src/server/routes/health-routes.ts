@@ -19,8 +19,9 @@ export async function readiness(
   requestId: string,
   stores: ReadonlyMap<string, Pingable>,
   provider: SessionSignerProvider,
+  auditHealthy: boolean,
 ): Promise<RouteResult> {
-  const checks: ReadyResponse["checks"] = {};
+  const checks: ReadyResponse["checks"] = { audit: auditHealthy ? { ok: true } : { ok: false, error: "audit log write failed" } };
   const probes = [...stores].map(async ([name, store]) => {
     try {
       await withTimeout(store.ping(), CHECK_TIMEOUT_MS);

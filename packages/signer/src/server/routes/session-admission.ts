@@ -6,6 +6,7 @@ import { evaluateSessionPolicy, type PolicySpendCharge } from "../../policy/inde
 import type { LeakScanner } from "../../scan/leak-scanner.js";
 import { StoreUnavailableError, type RateLimiter } from "../../stores/store-types.js";
 import { HttpError } from "../http-error.js";
+import { parseStrictJson } from "../strict-json.js";
 import type { RequestContext } from "../request-context.js";
 
 /** A request that passed validation, the leak scanner, the rate limit and the policy. */
@@ -41,11 +42,7 @@ export class PolicyRefusal extends HttpError {
 
 function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   if (!contentType || !/^application\/json\s*(;|$)/i.test(contentType)) throw new HttpError("UNSUPPORTED_MEDIA_TYPE");
-  try {
-    return JSON.parse(raw.toString("utf8"));
-  } catch {
-    throw new HttpError("MALFORMED_JSON");
-  }
+  return parseStrictJson(raw.toString("utf8"));
 }
 
 /**
