@@ -13,6 +13,7 @@ import { readLocalKeys } from "./local-keys.js";
 import { buildPolicyConfig, parsePolicyFile, type PolicyFile } from "./policy-file.js";
 import { Problems } from "./problems.js";
 import { secretList } from "./secret-holders.js";
+import { applySecretFiles } from "./secret-files.js";
 import { readStores } from "./stores-env.js";
 import { readTransport } from "./transport-env.js";
 
@@ -20,7 +21,10 @@ export { ConfigError } from "./config-error.js";
 
 /** Seams for loadConfig: file reading (tests) and provider event hooks (audit). */
 export interface LoadConfigOptions {
-  /** Reads KEYRING_POLICY_FILE, the keystore and its passphrase file (default: fs.readFileSync as UTF-8). */
+  /**
+   * Reads KEYRING_POLICY_FILE, the keystore and its passphrase file (default: fs.readFileSync as
+   * UTF-8) and the `*_FILE` secret variables (default: secret-files.ts's bounded reader).
+   */
   readonly readFile?: (path: string) => string;
   /** Hooks passed to the signer provider (e.g. to audit-log DFNS → local fallbacks). */
   readonly signerHooks?: SignerProviderHooks;
@@ -66,7 +70,8 @@ function readPolicyFile(env: EnvReader, problems: Problems, readFile: (path: str
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>, opts: LoadConfigOptions = {}): SignerConfig {
   const problems = new Problems();
-  const r = new EnvReader(env, problems);
+  // The `*_FILE` secret variables become their plain variables before anything reads them.
+  const r = new EnvReader(applySecretFiles(env, problems, opts.readFile), problems);
   const readFile = opts.readFile ?? ((path: string) => readFileSync(path, "utf8"));
 
   // Runtime and transport.
