@@ -13,6 +13,7 @@ export type SignerProviderSpec =
       readonly fallbackKeys?: readonly LocalKey[];
     };
 
+/** Observers of provider events (the audit log subscribes here). */
 export interface SignerProviderHooks {
   /** Called whenever the fallback signs because the primary failed. */
   readonly onFallback?: (event: FallbackEvent) => void;

@@ -15,6 +15,7 @@ export const DFNS_MAX_RESPONSE_BYTES = 64 * 1024;
 /** Longest DFNS refusal message we pass on to the caller. */
 const MAX_POLICY_MESSAGE = 256;
 
+/** Settings of the DFNS provider (from the KEYRING_DFNS_* variables). */
 export interface DfnsProviderOptions {
   /** KEYRING_DFNS_SIGNER_URL, already validated (http/https, no embedded credentials). */
   readonly endpointUrl: string;
@@ -27,6 +28,7 @@ export interface DfnsProviderOptions {
   readonly maxResponseBytes?: number;
 }
 
+/** SISNA's /health/dfns-preflight body. */
 export interface DfnsPreflightResult {
   ok: boolean;
   reachable: boolean;

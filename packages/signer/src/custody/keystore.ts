@@ -27,6 +27,7 @@ import { z } from "zod";
 import { Identifier } from "@airlock/core";
 import { parsePrivateKey } from "./private-key.js";
 
+/** Format identifiers and the scrypt bounds documented above. */
 export const KEYSTORE_FORMAT = "airlock-keystore";
 export const KEYSTORE_VERSION = 1;
 export const KEYSTORE_DEFAULT_N = 2 ** 17;
@@ -41,12 +42,14 @@ const MAX_SCRYPT_WORK = 2 ** 23;
 const MAX_KEYS = 256;
 const MAX_EXCHANGE_CREDENTIALS = 64;
 
+/** Stable codes of KeystoreError (see docs/keystore.md). */
 export type KeystoreErrorCode =
   | "KEYSTORE_BAD_PASSPHRASE"
   | "KEYSTORE_MALFORMED"
   | "KEYSTORE_UNSUPPORTED"
   | "KEYSTORE_WEAK_PASSPHRASE";
 
+/** A keystore could not be created or opened; the message never repeats file content or passphrase. */
 export class KeystoreError extends Error {
   override readonly name = "KeystoreError";
   constructor(readonly code: KeystoreErrorCode, message: string) {
@@ -54,18 +57,21 @@ export class KeystoreError extends Error {
   }
 }
 
+/** One key in the keystore plaintext. */
 export interface KeystoreKey {
   readonly keyId: string;
   /** `0x` hex, 1 <= key < Stark curve order. */
   readonly privateKey: string;
 }
 
+/** The keystore plaintext. */
 export interface KeystoreContents {
   readonly keys: readonly KeystoreKey[];
   /** Reserved: opaque objects, kept as found. */
   readonly exchangeCredentials: readonly Readonly<Record<string, unknown>>[];
 }
 
+/** scrypt cost for new keystores (defaults N=2^17, r=8, p=1). */
 export interface ScryptParams {
   N?: number;
   r?: number;
