@@ -124,13 +124,14 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
       if (!(err instanceof HttpError)) deps.observer.internalError(ctx, err);
       // A known client that failed a later check (timestamp, MAC, nonce) is named in the audit.
       if (err instanceof AuthFailure && err.clientId !== undefined) ctx.clientId = err.clientId;
-      sendError(res, ctx.requestId, httpErr);
+      // Recorded before the answer leaves, like every decision.
       try {
         deps.observer.refused(ctx, httpErr, err instanceof AuthFailure ? err.reason : undefined);
       } catch (auditErr) {
         // The audit log just failed: later requests get AUDIT_UNAVAILABLE; never crash here.
         deps.observer.internalError(ctx, auditErr);
       }
+      sendError(res, ctx.requestId, httpErr);
     });
   };
 }

@@ -55,6 +55,7 @@ export function createObserver(deps: { audit: AuditLog; metrics: SignerMetrics; 
         ruleId: result.ruleId,
         messageHash: result.messageHash,
         ...traceFields(ctx),
+        ...(result.auditDetails === undefined ? {} : { details: result.auditDetails }),
       });
       metrics.countRequest(ctx.route, denied ? "denied" : "ok");
       if (denied) metrics.countPolicyDenial(result.ruleId!);

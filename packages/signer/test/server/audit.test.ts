@@ -83,9 +83,10 @@ describe("audit records", () => {
     expect(records.find((r) => r.event === "sign.session_transaction.success")?.messageHash).toMatch(/^0x[0-9a-f]{1,64}$/);
   });
 
-  it("records never hold request content: a unique reason string appears in no line", async () => {
+  it("records never hold request content: a unique reason string appears in no line (requester and tool are recorded, as SISNA does)", async () => {
     const marker = `marker-${randomUUID()}`;
-    expect((await signedRequest(sc, { client: agent, body: valid({ context: { reason: marker, requester: marker, tool: "t" } }) })).status).toBe(200);
+    expect((await signedRequest(sc, { client: agent, body: valid({ context: { reason: marker, requester: "agent-7", tool: "t" } }) })).status).toBe(200);
+    expect(sc.auditLines().at(-1)).toMatchObject({ details: { calls: 1, requester: "agent-7", tool: "t" } });
     expect((await signedRequest(sc, { client: agent, body: { ...valid(), [marker]: 1 } })).status).toBe(400);
     expect(sc.auditText()).not.toContain(marker);
     expect(sc.logLines().join("\n")).not.toContain(marker);

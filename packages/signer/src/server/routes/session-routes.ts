@@ -20,6 +20,18 @@ export interface RouteResult {
   messageHash?: string;
   /** Set when the answer itself is a refusal (policy dry run), for audit and metrics. */
   ruleId?: string;
+  /** Small facts for the audit record (never a body). */
+  auditDetails?: Record<string, unknown>;
+}
+
+/** Who asked and through which tool (SISNA logs requester and tool too); the reason stays out. */
+function contextDetails(admitted: AdmittedSessionRequest): Record<string, unknown> {
+  const { context, calls } = admitted.request;
+  return {
+    calls: calls.length,
+    ...(context?.requester === undefined ? {} : { requester: context.requester }),
+    ...(context?.tool === undefined ? {} : { tool: context.tool }),
+  };
 }
 
 async function spendStep(
@@ -102,7 +114,7 @@ export async function signSessionTransaction(
       deps.onScanWarning(ctx, "outbound", patterns);
     }
   }
-  return { status: 200, body, headers: admitted.headers, messageHash: body.messageHash };
+  return { status: 200, body, headers: admitted.headers, messageHash: body.messageHash, auditDetails: contextDetails(admitted) };
 }
 
 /**
@@ -128,7 +140,7 @@ export async function evaluateSessionRequest(
       domainHash: feltHex(admitted.hashes.domainHash),
       messageHash,
     };
-    return { status: 200, body, headers: admitted.headers, messageHash };
+    return { status: 200, body, headers: admitted.headers, messageHash, auditDetails: contextDetails(admitted) };
   } catch (err) {
     if (err instanceof PolicyRefusal || (err instanceof HttpError && err.code === "RATE_LIMITED")) {
       const ruleId = err instanceof PolicyRefusal ? err.ruleId : "rate_limit.exceeded";
