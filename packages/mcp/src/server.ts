@@ -1,0 +1,124 @@
+import type { AirlockClient } from "@airlock/core";
+import {
+  outcomeOfError,
+  runCheckSigningPolicy,
+  runSignerStatus,
+  runSignSessionTransaction,
+  SessionTransactionToolInput,
+  SignerStatusToolInput,
+  TOOL_DESCRIPTIONS,
+  TOOL_NAMES,
+  toolOutputText,
+  type OperatorSettings,
+  type ToolOutcome,
+} from "@airlock/core/agent-tools";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { MCP_REQUESTER } from "./env-settings.js";
+
+/** Name and version this server announces to MCP clients. */
+export const SERVER_INFO = Object.freeze({ name: "airlock", version: "0.1.0" });
+
+/**
+ * Largest combined number of array elements and object members of one tool call's arguments.
+ * The biggest valid request (64 calls of 256 calldata felts) has under 17 000; anything larger
+ * is refused before it is parsed.
+ */
+export const MAX_TOOL_INPUT_ELEMENTS = 20_000;
+
+const INSTRUCTIONS =
+  "Airlock signs Starknet session transactions for this agent without ever exposing a private key. " +
+  `Call ${TOOL_NAMES.signerStatus} to see which keys and chains the signer allows, ` +
+  `${TOOL_NAMES.checkSigningPolicy} for a dry run, and ${TOOL_NAMES.signSessionTransaction} to get a signature. ` +
+  "A refusal names the policy rule that applied; do not retry a refused request unchanged.";
+
+/**
+ * What every tool returns, declared so clients know the structured result. Loose on purpose
+ * (plain strings, optional fields, extra fields allowed): it describes ToolOutcome without
+ * pinning its enums, so a field core adds later does not fail a client's output validation.
+ */
+const ToolOutcomeShape = {
+  ok: z.boolean().describe("true when the signer answered; false for a refusal or failure (isError is then true)"),
+  summary: z.string().describe("One readable sentence on what happened"),
+  data: z.record(z.string(), z.unknown()).optional().describe("The signer's answer (signature, verdict or status) when ok"),
+  error: z.string().optional().describe("Kind of refusal: policy_denied, rate_limited, invalid_input, unavailable, ..."),
+  ruleId: z.string().optional().describe("The policy rule that refused the request"),
+  retryAfterMs: z.number().optional().describe("When to try again after a rate limit"),
+  requestId: z.string().optional().describe("The signer's request id, to find its audit record"),
+};
+// Fails to compile if ToolOutcome ever stops fitting the declared output schema.
+const ToolOutcomeSchema = z.looseObject(ToolOutcomeShape);
+type DeclaredOutcome = z.infer<typeof ToolOutcomeSchema>;
+const _outcomeFits = (o: ToolOutcome): DeclaredOutcome => o;
+void _outcomeFits;
+
+/** The MCP result of a tool outcome: a refusal is a result with isError true, never a protocol error. */
+export function outcomeResult(outcome: ToolOutcome): CallToolResult {
+  return { content: [{ type: "text", text: toolOutputText(outcome) }], structuredContent: outcome, isError: !outcome.ok };
+}
+
+/** Runs a tool; whatever happens, the model gets an outcome (the run functions never throw, this is a backstop). */
+async function settle(run: () => Promise<ToolOutcome>): Promise<CallToolResult> {
+  try {
+    return outcomeResult(await run());
+  } catch (err) {
+    return outcomeResult(outcomeOfError(err));
+  }
+}
+
+/** Options of createAirlockMcpServer. */
+export interface AirlockMcpServerOptions {
+  /** The signer client; the caller owns it (and closes it). */
+  readonly client: AirlockClient;
+  /** What the operator fixed (key, account, chain); the requester defaults to "mcp". */
+  readonly operator?: OperatorSettings | undefined;
+}
+
+/**
+ * An MCP server exposing the three Airlock tools (sign, policy dry run, status) backed by
+ * `client`. Connect it to a transport (stdio, in-memory, HTTP) with `server.connect()`.
+ * Nothing runs until then; the server holds no crypto and no policy of its own.
+ */
+export function createAirlockMcpServer({ client, operator }: AirlockMcpServerOptions): McpServer {
+  const settings: OperatorSettings = { ...operator, requester: operator?.requester ?? MCP_REQUESTER };
+  const server = new McpServer(SERVER_INFO, {
+    instructions: INSTRUCTIONS,
+    maxToolInputElements: MAX_TOOL_INPUT_ELEMENTS,
+  });
+
+  server.registerTool(
+    TOOL_NAMES.signSessionTransaction,
+    {
+      title: "Sign a Starknet session transaction",
+      description: TOOL_DESCRIPTIONS.signSessionTransaction,
+      inputSchema: SessionTransactionToolInput.shape,
+      outputSchema: ToolOutcomeSchema,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    },
+    (args) => settle(() => runSignSessionTransaction(client, args, settings)),
+  );
+  server.registerTool(
+    TOOL_NAMES.checkSigningPolicy,
+    {
+      title: "Check the signing policy (dry run)",
+      description: TOOL_DESCRIPTIONS.checkSigningPolicy,
+      inputSchema: SessionTransactionToolInput.shape,
+      outputSchema: ToolOutcomeSchema,
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    (args) => settle(() => runCheckSigningPolicy(client, args, settings)),
+  );
+  server.registerTool(
+    TOOL_NAMES.signerStatus,
+    {
+      title: "Airlock signer status",
+      description: TOOL_DESCRIPTIONS.signerStatus,
+      inputSchema: SignerStatusToolInput.shape,
+      outputSchema: ToolOutcomeSchema,
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    () => settle(() => runSignerStatus(client)),
+  );
+  return server;
+}

@@ -1,0 +1,42 @@
+import { TOOL_DESCRIPTIONS, runSignerStatus } from "@airlock/core/agent-tools";
+import type { Action, ActionExample } from "@elizaos/core";
+import { airlockServiceOf } from "../airlock-service.js";
+import { logOutcome, notConfigured, reply } from "../outcome-reply.js";
+
+export const AIRLOCK_SIGNER_STATUS = "AIRLOCK_SIGNER_STATUS";
+
+const examples: ActionExample[][] = [
+  [
+    { name: "{{user}}", content: { text: "Is the signer up? Which session key do you sign with?" } },
+    { name: "{{agent}}", content: { text: "Let me ask the Airlock signer for its status.", actions: [AIRLOCK_SIGNER_STATUS] } },
+  ],
+  [
+    { name: "{{user}}", content: { text: "What does the signing policy allow?" } },
+    { name: "{{agent}}", content: { text: "Checking the signer's status and policy summary.", actions: [AIRLOCK_SIGNER_STATUS] } },
+  ],
+];
+
+/**
+ * AIRLOCK_SIGNER_STATUS: asks the signer now (not the provider's cache) whether it is reachable,
+ * which session public keys the agent may use, and what its policy allows. Takes no parameters.
+ */
+export const airlockSignerStatusAction: Action = {
+  name: AIRLOCK_SIGNER_STATUS,
+  similes: ["SIGNER_STATUS", "CHECK_SIGNER", "AIRLOCK_STATUS", "SIGNING_POLICY_SUMMARY"],
+  // The same model-facing text as the LangChain and MCP tools.
+  description: TOOL_DESCRIPTIONS.signerStatus,
+  examples,
+  validate: async (runtime) => airlockServiceOf(runtime) !== undefined,
+  handler: async (runtime, _message, _state, _options, callback) => {
+    const service = airlockServiceOf(runtime);
+    if (service === undefined) return notConfigured(AIRLOCK_SIGNER_STATUS, callback);
+    const outcome = await runSignerStatus(service.client);
+    logOutcome(runtime, AIRLOCK_SIGNER_STATUS, outcome);
+    return reply(AIRLOCK_SIGNER_STATUS, callback, {
+      success: outcome.ok,
+      text: outcome.summary,
+      data: outcome as unknown as Record<string, unknown>,
+      ...(outcome.ok ? {} : { error: outcome.error }),
+    });
+  },
+};
