@@ -12,4 +12,11 @@ export {
   type SessionHashes,
 } from "./session-hash.js";
 export { parseSessionRequest, sessionRequestHashes, type ParsedSessionRequest } from "./session-request.js";
-export { signLowS, starkKeyOf, verifyWithStarkKey, fullPublicKeyHex, type StarkSignature } from "./stark-ecdsa.js";
+export {
+  signLowS,
+  starkKeyOf,
+  verifyWithStarkKey,
+  fullPublicKeyHex,
+  precomputeSigningTables,
+  type StarkSignature,
+} from "./stark-ecdsa.js";

@@ -1,4 +1,4 @@
-import { getPublicKey, getStarkKey, ProjectivePoint, sign, Signature, verify } from "@scure/starknet";
+import { getPublicKey, getStarkKey, ProjectivePoint, sign, Signature, utils, verify } from "@scure/starknet";
 import { STARK_ORDER } from "./felt.js";
 
 const HALF_ORDER = STARK_ORDER >> 1n;
@@ -11,6 +11,23 @@ export interface StarkSignature {
 /** Stark key (x coordinate of the public key) of a private key, as a bigint. */
 export function starkKeyOf(privateKey: bigint): bigint {
   return BigInt(getStarkKey(hex64(privateKey)));
+}
+
+const SIGNING_WINDOW_BITS = 10;
+let signingTablesReady = false;
+
+/**
+ * Enlarges the table of generator multiples that every signature's k·G uses: noble-curves
+ * precomputes 8-bit windows; 10-bit windows make a Stark signature ~11% faster (~30 µs here,
+ * see docs/performance.md) for ~1.5 MB more heap and ~70-100 ms once, so a signer calls this
+ * at startup rather than every importer paying it. The table holds only public multiples of
+ * G and the multiplication stays noble's constant-time wNAF, so nothing about secrets changes.
+ * Idempotent.
+ */
+export function precomputeSigningTables(): void {
+  if (signingTablesReady) return;
+  utils.precompute(SIGNING_WINDOW_BITS);
+  signingTablesReady = true;
 }
 
 /**

@@ -36,7 +36,12 @@ export function sha256Hex(text: string): string {
 
 /** `hash` of a record: `fieldsWithoutHash` must hold `prev` too. */
 export function recordHash(prev: string, fieldsWithoutHash: Readonly<Record<string, unknown>>): string {
-  return sha256Hex(`${prev}\n${canonicalJson(fieldsWithoutHash)}`);
+  return canonicalRecordHash(prev, canonicalJson(fieldsWithoutHash));
+}
+
+/** `hash` of a record whose canonicalJson (without `hash`) the caller already has: the writer needs both. */
+export function canonicalRecordHash(prev: string, canonical: string): string {
+  return sha256Hex(`${prev}\n${canonical}`);
 }
 
 /** `prev` of the record after `line` (the line without its "\n"). */

@@ -4,7 +4,7 @@ import type { Writable } from "node:stream";
 import { pino } from "pino";
 import { createLeakScanner } from "../scan/leak-scanner.js";
 import type { LeakPatternId } from "../scan/leak-patterns.js";
-import { GENESIS_PREV, lineHash, recordHash } from "./audit-chain.js";
+import { canonicalRecordHash, GENESIS_PREV, lineHash } from "./audit-chain.js";
 import { canonicalJson } from "./canonical-json.js";
 import { readChainTail } from "./chain-tail.js";
 import { AuditLogError, LEVEL_OF_OUTCOME, buildRecordFields, type AuditEntry } from "./audit-record.js";
@@ -155,7 +155,8 @@ export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
       if (!logger.isLevelEnabled(recordLevel)) return;
       const hashed = { level: recordLevel, ...fields };
       const canonical = canonicalJson(hashed);
-      const hash = recordHash(prev, hashed);
+      // Same value as recordHash(prev, hashed), without serialising the record a second time.
+      const hash = canonicalRecordHash(prev, canonical);
       expected = { canonical, hash };
       written = undefined;
       try {

@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { signLowS, starkKeyOf } from "@airlock/core/starknet";
+import { precomputeSigningTables, signLowS, starkKeyOf } from "@airlock/core/starknet";
 import type { SessionSignature, SessionSignerProvider, SessionSignInput } from "./provider-types.js";
 import { UnknownKeyIdError } from "./provider-errors.js";
 
@@ -25,6 +25,8 @@ export class LocalSessionSignerProvider implements SessionSignerProvider {
   readonly #keyIds: readonly string[];
 
   constructor(keys: readonly LocalKey[]) {
+    // Once per process, at startup: the larger k·G table makes every signature cheaper.
+    if (keys.length > 0) precomputeSigningTables();
     const held = new Map<string, HeldKey>();
     for (const { keyId, privateKey } of keys) {
       if (held.has(keyId)) throw new Error(`duplicate keyId: ${keyId}`);

@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { parseTraceparent } from "../audit/traceparent.js";
+import { randomIdHex } from "./random-ids.js";
 
 /** W3C trace context of one request: the caller's trace id (or a new one) and our span id. */
 export interface TraceContext {
@@ -14,10 +14,10 @@ export interface TraceContext {
 /** Continues a valid caller `traceparent`, otherwise starts a new trace. */
 export function traceContextFrom(header: string | string[] | undefined): TraceContext {
   const caller = typeof header === "string" ? parseTraceparent(header) : undefined;
-  const spanId = randomBytes(8).toString("hex");
+  const spanId = randomIdHex(8);
   if (caller) {
     return { traceId: caller.traceId, spanId, parentSpanId: caller.spanId, flags: caller.flags, traceparent: `00-${caller.traceId}-${spanId}-${caller.flags}` };
   }
-  const traceId = randomBytes(16).toString("hex");
+  const traceId = randomIdHex(16);
   return { traceId, spanId, flags: "00", traceparent: `00-${traceId}-${spanId}-00` };
 }
