@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { expectFailClosed, expectRecovery, signOnce } from "./helpers/outage-checks.js";
 import { redisAdmin } from "./helpers/redis-admin.js";
-import { freePort, hasRedisServer, RedisProcess, warnIfSkipped } from "./helpers/redis-process.js";
+import { freePort, hasRedisServer, RedisProcess, warnIfSkipped } from "../support/redis-process.js";
 import { HttpDriver } from "./helpers/signed-request.js";
 import { redisEnv, SidecarFleet } from "./helpers/sidecars.js";
 import { TripwireProxy } from "./helpers/tripwire-proxy.js";

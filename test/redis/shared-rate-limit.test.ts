@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
-import { warnIfSkipped } from "./helpers/redis-process.js";
+import { warnIfSkipped } from "../support/redis-process.js";
 import { EVALUATE_PATH, HttpDriver, sessionBody, signRequest, SIGN_PATH, tally, type Answer, type Clock } from "./helpers/signed-request.js";
 import { redisEnv, signedRecords, SidecarFleet, uniquePrefixes } from "./helpers/sidecars.js";
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
-import { warnIfSkipped } from "./helpers/redis-process.js";
+import { warnIfSkipped } from "../support/redis-process.js";
 import { HttpDriver, sessionBody, signRequest, SIGN_PATH, tally, EVALUATE_PATH } from "./helpers/signed-request.js";
 import { redisEnv, signedRecords, SidecarFleet, uniquePrefixes } from "./helpers/sidecars.js";
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
-import { warnIfSkipped } from "./helpers/redis-process.js";
+import { warnIfSkipped } from "../support/redis-process.js";
 import { EVALUATE_PATH, HttpDriver, sessionBody, signRequest, SIGN_PATH, tally, type Answer } from "./helpers/signed-request.js";
 import { ConfigError, loadConfig } from "../../packages/signer/src/config/env-config.js";
 import { redisEnv, signedRecords, SidecarFleet, TempFiles, uniquePrefixes } from "./helpers/sidecars.js";

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { expectFailClosed, expectRecovery } from "./helpers/outage-checks.js";
-import { hasRedisServer, RedisProcess, warnIfSkipped } from "./helpers/redis-process.js";
+import { hasRedisServer, RedisProcess, warnIfSkipped } from "../support/redis-process.js";
 import { HttpDriver } from "./helpers/signed-request.js";
 import { redisEnv, SidecarFleet } from "./helpers/sidecars.js";
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { expectFailClosed, expectRecovery, signOnce } from "./helpers/outage-checks.js";
-import { hasRedisServer, RedisProcess, warnIfSkipped } from "./helpers/redis-process.js";
+import { hasRedisServer, RedisProcess, warnIfSkipped } from "../support/redis-process.js";
 import { EVALUATE_PATH, HttpDriver, sessionBody, signRequest } from "./helpers/signed-request.js";
 import { redisEnv, SidecarFleet, signedRecords, TempFiles, uniquePrefixes } from "./helpers/sidecars.js";
 import { TripwireProxy } from "./helpers/tripwire-proxy.js";

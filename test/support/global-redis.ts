@@ -1,9 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { freePort, hasRedisServer, waitForPort } from "./redis-process.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -12,40 +12,13 @@ declare module "vitest" {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-function waitForPort(port: number, deadlineMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const sock = connect(port, "127.0.0.1");
-      sock.once("connect", () => { sock.destroy(); resolve(); });
-      sock.once("error", () => {
-        sock.destroy();
-        if (Date.now() > deadlineMs) reject(new Error(`redis-server did not listen on ${port}`));
-        else setTimeout(attempt, 20);
-      });
-    };
-    attempt();
-  });
-}
-
 /**
  * Starts one real redis-server on a random loopback port for the whole run. Without the
  * binary the Redis suites are skipped, and loudly; with AIRLOCK_REQUIRE_REDIS=1 (as .ci/run
  * sets) its absence fails the run instead.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const found = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
-  if (found.error || found.status !== 0) {
+  if (!hasRedisServer()) {
     const msg = "redis-server is not installed: every Redis test suite is SKIPPED (apt-get install redis-server)";
     if (process.env.AIRLOCK_REQUIRE_REDIS === "1") throw new Error(`${msg}; AIRLOCK_REQUIRE_REDIS=1 makes this a failure`);
     console.warn(`\n*** WARNING: ${msg} ***\n`);
@@ -59,7 +32,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir],
     { stdio: "ignore" },
   );
-  await waitForPort(port, Date.now() + 10_000);
+  await waitForPort(port);
   project.provide("redisUrl", `redis://127.0.0.1:${port}`);
   return async () => {
     child.kill("SIGTERM");

@@ -11,7 +11,8 @@ import {
 } from "../../src/stores/redis-connection.js";
 import { RedisNonceStore } from "../../src/stores/redis-nonce-store.js";
 import { StoreUnavailableError } from "../../src/stores/store-types.js";
-import { freePort, sleep } from "./store-test-support.js";
+import { freePort } from "../../../../test/support/redis-process.js";
+import { sleep } from "./store-test-support.js";
 
 const PASSWORD = "pa55-w0rd_that-must-never-leak";
 

@@ -6,7 +6,8 @@ import { RedisNonceStore } from "../../src/stores/redis-nonce-store.js";
 import { RedisRateLimiter } from "../../src/stores/redis-rate-limiter.js";
 import { RedisSpendStore } from "../../src/stores/redis-spend-store.js";
 import { StoreUnavailableError } from "../../src/stores/store-types.js";
-import { freePort, hasRedisServer, OwnRedisServer, sleep } from "./store-test-support.js";
+import { hasRedisServer, RedisProcess } from "../../../../test/support/redis-process.js";
+import { sleep } from "./store-test-support.js";
 
 const available = hasRedisServer();
 if (!available) console.warn("\n*** WARNING: redis-server is not installed: the Redis outage tests are SKIPPED ***\n");
@@ -59,13 +60,12 @@ async function expectRecovery(list: Probe[]): Promise<void> {
 }
 
 describe.skipIf(!available)("Redis going away (own redis-server child process)", () => {
-  let server: OwnRedisServer;
+  let server: RedisProcess;
   let redis: Redis;
   const messages: string[] = [];
 
   beforeAll(async () => {
-    server = new OwnRedisServer(await freePort(), ["--requirepass", PASSWORD]);
-    await server.start();
+    server = await RedisProcess.start({ password: PASSWORD });
     redis = connectRedis(`redis://:${PASSWORD}@127.0.0.1:${server.port}`, {
       commandTimeoutMs: 500,
       maxReconnectDelayMs: 100,
@@ -83,12 +83,12 @@ describe.skipIf(!available)("Redis going away (own redis-server child process)",
   it("fails closed while Redis is dead and recovers by itself when it is back", async () => {
     const list = probes(redis);
     await expectRecovery(list);
-    await server.stop("SIGKILL");
+    await server.kill();
     await expectAllUnavailable(list);
     // Still down a little later, while the client keeps retrying in the background.
     await sleep(250);
     await expectAllUnavailable(list);
-    await server.start();
+    await server.restart();
     await expectRecovery(list);
     expect(messages.length).toBeGreaterThan(0);
   });
@@ -96,7 +96,7 @@ describe.skipIf(!available)("Redis going away (own redis-server child process)",
   it("fails closed when Redis stops answering (frozen), through the command timeout", async () => {
     const list = probes(redis);
     await expectRecovery(list);
-    server.signal("SIGSTOP");
+    server.freeze();
     try {
       const results = await Promise.allSettled(list.map((p) => p.run()));
       for (const [i, r] of results.entries()) {
@@ -104,7 +104,7 @@ describe.skipIf(!available)("Redis going away (own redis-server child process)",
         expect((r as PromiseRejectedResult).reason, list[i]!.name).toBeInstanceOf(StoreUnavailableError);
       }
     } finally {
-      server.signal("SIGCONT");
+      server.thaw();
     }
     await expectRecovery(list);
   });
