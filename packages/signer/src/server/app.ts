@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
 
     if (PUBLIC_PATHS.has(path)) {
       ctx.route = path;
-      if (method !== "GET" && method !== "HEAD") throw new HttpError("METHOD_NOT_ALLOWED", undefined, {}, { allow: "GET" });
+      if (method !== "GET" && method !== "HEAD") throw new HttpError("METHOD_NOT_ALLOWED", undefined, {}, { allow: "GET, HEAD" });
       if (path === ROUTE.health) return sendJson(res, 200, { ok: true });
       if (path === ROUTE.metrics) {
         if (!deps.config.metricsEnabled) throw new HttpError("NOT_FOUND");

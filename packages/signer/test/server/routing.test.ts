@@ -54,9 +54,9 @@ describe("paths and methods", () => {
     ["GET", PATHS.sign, "POST"],
     ["PUT", PATHS.sign, "POST"],
     ["DELETE", PATHS.evaluate, "POST"],
-    ["POST", PATHS.health, "GET"],
-    ["DELETE", PATHS.metrics, "GET"],
-    ["PUT", PATHS.ready, "GET"],
+    ["POST", PATHS.health, "GET, HEAD"],
+    ["DELETE", PATHS.metrics, "GET, HEAD"],
+    ["PUT", PATHS.ready, "GET, HEAD"],
   ])("%s %s → 405 with allow: %s", async (method, path, allow) => {
     const res = await plainRequest(sc, path, { method });
     expectError(res, 405, "METHOD_NOT_ALLOWED", "method not allowed");
