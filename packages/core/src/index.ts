@@ -17,7 +17,16 @@ export {
   MAX_CALLDATA_PER_CALL,
   MAX_CALLDATA_TOTAL,
 } from "./wire/session-schemas.js";
-export { ErrorBody, PolicyEvaluation, HealthResponse, ReadyResponse, DfnsPreflightResponse, PolicySummary, SignerStatus } from "./wire/responses.js";
+export {
+  ErrorBody,
+  PolicyEvaluation,
+  HealthResponse,
+  ReadyResponse,
+  DfnsPreflightResponse,
+  PolicySummary,
+  SignerStatus,
+  ExchangeAccountStatus,
+} from "./wire/responses.js";
 export { buildOpenApiDocument } from "./wire/openapi.js";
 export {
   AirlockError,
@@ -27,6 +36,7 @@ export {
   BadRequestError,
   InvalidResponseError,
   ConfigError,
+  VenueSendError,
   isAirlockError,
   type AirlockErrorCode,
   type AirlockErrorDetails,
@@ -35,6 +45,22 @@ export {
 } from "./client/errors.js";
 export { AirlockClient, type CallOptions } from "./client/airlock-client.js";
 export type { AirlockClientOptions, AirlockTlsOptions } from "./client/client-options.js";
+export { KNOWN_VENUE_ORIGINS, resolveVenueOrigins, type VenueOriginsOption } from "./client/venue-origins.js";
+export { venueErrorOf, MAX_VENUE_MESSAGE_CHARS, type VenueError } from "./client/venue-errors.js";
+export { verifySignedExchangeRequest } from "./client/verify-exchange-response.js";
+export type {
+  ExchangeTarget,
+  PlaceOrderArgs,
+  CancelOrderArgs,
+  CancelAllOrdersArgs,
+  GetExchangeAccountArgs,
+  AccountView,
+  VenueResponse,
+  ExchangeCallOptions,
+  ExchangeResult,
+  SentExchangeResult,
+} from "./client/exchange-operations.js";
 export { spkiSha256 } from "./client/tls-connect.js";
 export { MAX_RESPONSE_BYTES } from "./client/http-exchange.js";
 export { SessionKeyRegistry, verifySessionResponse, type ResponseContext } from "./client/verify-session-response.js";
+export { Venue, DecimalString, VenueSymbol, ClientOrderId, PlaceOrder, CancelOrder, CancelAll, ReadOperation, ExchangeOperation, ExchangeRequest, SignedExchangeRequest } from "./wire/exchange-schemas.js";

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { runAuditVerify } from "./cli/audit-verify.js";
 import { runDev } from "./cli/dev.js";
 import { runKeygen } from "./cli/keygen.js";
+import { runKeystoreAddExchange } from "./cli/keystore-add-exchange.js";
 import { runServe } from "./cli/serve.js";
 import { renderOpenApiYaml } from "./openapi-yaml.js";
 import { VERSION } from "./version.js";
@@ -14,6 +15,10 @@ Usage:
   airlock-signer dev [--port N] [--json]    development mode: 127.0.0.1, memory stores, a throwaway key and client secret
   airlock-signer keygen --keystore FILE --passphrase-file FILE [--key-id ID]
                                             create a Stark key in an encrypted keystore (created if missing)
+  airlock-signer keystore add-exchange --keystore FILE --passphrase-file FILE --account ID
+                 --venue V --environment testnet|live [--credentials-file FILE]
+                                            add an exchange account to an encrypted keystore (created if missing);
+                                            the credential JSON is read from the file or from stdin
   airlock-signer audit verify FILE          check the hash chain of an audit log; names the first broken record
   airlock-signer openapi                    print the OpenAPI document
   airlock-signer --version | --help
@@ -36,6 +41,30 @@ async function main(argv: string[]): Promise<number> {
         strict: true,
       });
       return runKeygen({ keystore: values.keystore, passphraseFile: values["passphrase-file"], keyId: values["key-id"] });
+    }
+    case "keystore": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: {
+          keystore: { type: "string" },
+          "passphrase-file": { type: "string" },
+          account: { type: "string" },
+          venue: { type: "string" },
+          environment: { type: "string" },
+          "credentials-file": { type: "string" },
+        },
+        allowPositionals: true,
+        strict: true,
+      });
+      if (positionals.length !== 1 || positionals[0] !== "add-exchange") break;
+      return runKeystoreAddExchange({
+        keystore: values.keystore,
+        passphraseFile: values["passphrase-file"],
+        account: values.account,
+        venue: values.venue,
+        environment: values.environment,
+        credentialsFile: values["credentials-file"],
+      });
     }
     case "audit": {
       const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true, strict: true });

@@ -3,15 +3,34 @@ import { Pool } from "undici";
 import type { z } from "zod";
 import { feltHex } from "../starknet/felt.js";
 import { sessionRequestHashes } from "../starknet/session-request.js";
+import { ExchangeRequest, SignedExchangeRequest } from "../wire/exchange-schemas.js";
 import { ROUTE } from "../wire/headers.js";
 import { HealthResponse, PolicyEvaluation, ReadyResponse, SignerStatus } from "../wire/responses.js";
 import { SessionTransactionRequest, type SessionTransactionResponse } from "../wire/session-schemas.js";
 import { resolveClientOptions, type AirlockClientOptions, type ResolvedClientOptions } from "./client-options.js";
 import { BadRequestError, ConfigError, InvalidResponseError, PolicyDeniedError, type RequestIssue } from "./errors.js";
+import {
+  cancelAllOrdersRequest,
+  cancelOrderRequest,
+  getExchangeAccountRequest,
+  placeOrderRequest,
+  type CancelAllOrdersArgs,
+  type CancelOrderArgs,
+  type ExchangeCallOptions,
+  type ExchangeResult,
+  type GetExchangeAccountArgs,
+  type PlaceOrderArgs,
+  type SentExchangeResult,
+  type VenueResponse,
+} from "./exchange-operations.js";
 import { exchange, type OutgoingRequest, type RawResponse } from "./http-exchange.js";
 import { errorFromResponse } from "./response-errors.js";
 import { backoffDelayMs, classifyTransportError, sleep } from "./retry-policy.js";
+import { carriesSecret, sendabilityProblem } from "./signed-request-checks.js";
 import { connectOptions } from "./tls-connect.js";
+import { venueErrorOf } from "./venue-errors.js";
+import { sendOnce, VenuePools } from "./venue-transport.js";
+import { verifySignedExchangeRequest } from "./verify-exchange-response.js";
 import { SessionKeyRegistry, verifySessionResponse } from "./verify-session-response.js";
 
 /** Per-call options. */
@@ -42,6 +61,7 @@ export class AirlockClient {
   readonly #options: ResolvedClientOptions;
   readonly #pool: Pool;
   readonly #keys: SessionKeyRegistry;
+  readonly #venuePools: VenuePools;
   #closed = false;
 
   /** Throws ConfigError naming the first invalid option. */
@@ -57,6 +77,7 @@ export class AirlockClient {
       bodyTimeout: resolved.timeoutMs,
       connect: connectOptions(resolved),
     });
+    this.#venuePools = new VenuePools(resolved.timeoutMs);
   }
 
   /** Origin of the sidecar. */
@@ -82,7 +103,7 @@ export class AirlockClient {
    * NETWORK, TIMEOUT, INVALID_RESPONSE or CONFIG.
    */
   async signSessionTransaction(request: SessionTransactionRequest, opts: CallOptions = {}): Promise<SessionTransactionResponse> {
-    const parsed = this.#validate(request);
+    const parsed = this.#validateSession(request);
     const res = await this.#send({ method: "POST", path: ROUTE.signSessionTransaction, body: JSON.stringify(parsed) }, opts, true);
     if (res.status !== 200) throw this.#errorOf(res);
     return verifySessionResponse(parsed, jsonBody(res), this.#keys, { status: res.status, requestId: headerRequestId(res) });
@@ -94,29 +115,99 @@ export class AirlockClient {
    * the answer, when present, must equal the ones recomputed from the request.
    */
   async evaluatePolicy(request: SessionTransactionRequest, opts: CallOptions = {}): Promise<PolicyEvaluation> {
-    const parsed = this.#validate(request);
-    const res = await this.#send({ method: "POST", path: ROUTE.policyEvaluate, body: JSON.stringify(parsed) }, opts, true);
-    if (res.status !== 200) {
-      const error = this.#errorOf(res);
-      if (error instanceof PolicyDeniedError) {
-        return {
-          requestId: error.requestId ?? "",
-          allowed: false,
-          reason: error.reason,
-          ...(error.ruleId === undefined ? {} : { ruleId: error.ruleId }),
-        };
-      }
-      throw error;
-    }
-    const evaluation = parseWith(PolicyEvaluation, jsonBody(res), res);
+    const parsed = this.#validateSession(request);
+    const evaluation = await this.#evaluate(parsed, opts);
     const expected = sessionRequestHashes(parsed);
     if (evaluation.domainHash !== undefined && !sameFelt(evaluation.domainHash, expected.domainHash)) {
-      throw new InvalidResponseError("domain_hash_mismatch", "domainHash differs from the request's", { status: res.status, requestId: evaluation.requestId });
+      throw new InvalidResponseError("domain_hash_mismatch", "domainHash differs from the request's", { status: 200, requestId: evaluation.requestId });
     }
     if (evaluation.messageHash !== undefined && !sameFelt(evaluation.messageHash, expected.messageHash)) {
-      throw new InvalidResponseError("message_hash_mismatch", "messageHash differs from the request's", { status: res.status, requestId: evaluation.requestId });
+      throw new InvalidResponseError("message_hash_mismatch", "messageHash differs from the request's", { status: 200, requestId: evaluation.requestId });
     }
     return evaluation;
+  }
+
+  /**
+   * Asks the sidecar to build and sign a venue request for a typed exchange operation
+   * (POST /v1/sign/exchange-request), and returns it once verified (see
+   * verify-exchange-response.ts): schema and sizes, venue and account as requested, an allowed
+   * origin for the venue (KNOWN_VENUE_ORIGINS plus the venueOrigins option), safe headers, the
+   * venue's method for the operation, the requested symbol / side / quantity / order id present
+   * (a light, venue-agnostic check). Nothing is sent to the venue: see sendExchangeRequest.
+   * Rejects as signSessionTransaction does; a trading-policy refusal is a PolicyDeniedError
+   * whose ruleId is an `exchange.*` rule.
+   */
+  async signExchangeRequest(request: ExchangeRequest, opts: CallOptions = {}): Promise<SignedExchangeRequest> {
+    const parsed = this.#validateExchange(request);
+    const res = await this.#send({ method: "POST", path: ROUTE.signExchangeRequest, body: JSON.stringify(parsed) }, opts, true);
+    if (res.status !== 200) throw this.#errorOf(res);
+    return verifySignedExchangeRequest(parsed, jsonBody(res), this.#options.venueOrigins, this.#secret, { status: res.status, requestId: headerRequestId(res) });
+  }
+
+  /**
+   * Dry run of an exchange request (POST /v1/policy/evaluate): would the sidecar sign it? A
+   * refusal is `{ allowed: false, ruleId, reason }`. Nothing is signed, no order counter counts;
+   * operations the venue does not have are only found out when signing.
+   */
+  async evaluateExchangePolicy(request: ExchangeRequest, opts: CallOptions = {}): Promise<PolicyEvaluation> {
+    return this.#evaluate(this.#validateExchange(request), opts);
+  }
+
+  /**
+   * Sends a signed exchange request to its venue exactly as signed (method, URL, headers, body)
+   * and returns the venue's answer: `{ status, ok, body, venueError? }`, where venueError is the
+   * venue's own refusal (insufficient balance, unknown symbol, ...) read from its error shape.
+   * A venue refusal is an answer, not an exception. Before sending, the request is checked
+   * again (schema, allowed origin, safe headers, not expired): a failure there is BAD_REQUEST
+   * and nothing is sent. Transport failures reject with a VenueSendError whose
+   * `mayHaveBeenSent` says whether the venue may have received it. Never retried, never
+   * redirected; `traceparent` is not forwarded to the venue. One connection pool per venue
+   * origin (only allowed origins ever get one, so their number is bounded).
+   */
+  async sendExchangeRequest(signed: SignedExchangeRequest, opts: CallOptions = {}): Promise<VenueResponse> {
+    if (this.#closed) throw new ConfigError("the client is closed");
+    const timeoutMs = this.#callTimeout(opts);
+    const parsed = SignedExchangeRequest.safeParse(signed);
+    if (!parsed.success) throw new BadRequestError("not a signed exchange request; nothing was sent", { issues: issuesOf(parsed.error.issues) });
+    const request = parsed.data;
+    // The secret check comes first: a refusal message may name the URL's origin.
+    if (carriesSecret(request, this.#secret)) throw new BadRequestError("refused to send the signed request: it contains the client's HMAC secret; nothing was sent");
+    const problem = sendabilityProblem(request, this.#options.venueOrigins);
+    if (problem !== undefined) throw new BadRequestError(`refused to send the signed request: ${problem.message}; nothing was sent`);
+    if (Date.now() > request.expiresAtMs) throw new BadRequestError("the signed request has expired (the venue would refuse it); sign it again. Nothing was sent");
+    const origin = new URL(request.url).origin;
+    const raw = await sendOnce(this.#venuePools, request, origin, timeoutMs, opts.signal);
+    const body = venueBody(raw.text);
+    const venueError = venueErrorOf(request.venue, raw.status, body);
+    return { status: raw.status, ok: raw.status >= 200 && raw.status <= 299 && venueError === undefined, body, ...(venueError === undefined ? {} : { venueError }) };
+  }
+
+  /** Signs a place_order (and sends it with `send: true`). See signExchangeRequest and sendExchangeRequest. */
+  placeOrder(args: PlaceOrderArgs, opts: ExchangeCallOptions & { send: true }): Promise<SentExchangeResult>;
+  placeOrder(args: PlaceOrderArgs, opts?: ExchangeCallOptions): Promise<ExchangeResult>;
+  placeOrder(args: PlaceOrderArgs, opts: ExchangeCallOptions = {}): Promise<ExchangeResult> {
+    return this.#signAndSend(() => placeOrderRequest(args), opts);
+  }
+
+  /** Signs a cancel_order by orderId or clientOrderId (and sends it with `send: true`). */
+  cancelOrder(args: CancelOrderArgs, opts: ExchangeCallOptions & { send: true }): Promise<SentExchangeResult>;
+  cancelOrder(args: CancelOrderArgs, opts?: ExchangeCallOptions): Promise<ExchangeResult>;
+  cancelOrder(args: CancelOrderArgs, opts: ExchangeCallOptions = {}): Promise<ExchangeResult> {
+    return this.#signAndSend(() => cancelOrderRequest(args), opts);
+  }
+
+  /** Signs a cancel_all for one symbol (and sends it with `send: true`). */
+  cancelAllOrders(args: CancelAllOrdersArgs, opts: ExchangeCallOptions & { send: true }): Promise<SentExchangeResult>;
+  cancelAllOrders(args: CancelAllOrdersArgs, opts?: ExchangeCallOptions): Promise<ExchangeResult>;
+  cancelAllOrders(args: CancelAllOrdersArgs, opts: ExchangeCallOptions = {}): Promise<ExchangeResult> {
+    return this.#signAndSend(() => cancelAllOrdersRequest(args), opts);
+  }
+
+  /** Signs a read (account, balances, positions or open orders; and sends it with `send: true`). */
+  getExchangeAccount(args: GetExchangeAccountArgs, opts: ExchangeCallOptions & { send: true }): Promise<SentExchangeResult>;
+  getExchangeAccount(args: GetExchangeAccountArgs, opts?: ExchangeCallOptions): Promise<ExchangeResult>;
+  getExchangeAccount(args: GetExchangeAccountArgs, opts: ExchangeCallOptions = {}): Promise<ExchangeResult> {
+    return this.#signAndSend(() => getExchangeAccountRequest(args), opts);
   }
 
   /**
@@ -171,11 +262,11 @@ export class AirlockClient {
     return key === undefined ? undefined : feltHex(key);
   }
 
-  /** Closes the connection pool; later calls reject with CONFIG. */
+  /** Closes the connection pools (sidecar and venues); later calls reject with CONFIG. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#pool.close();
+    await Promise.all([this.#pool.close(), this.#venuePools.close()]);
   }
 
   /** Redacted view for logs: the secret never appears. */
@@ -187,6 +278,7 @@ export class AirlockClient {
       hmacSecret: "[redacted]",
       timeoutMs: this.#options.timeoutMs,
       retry: this.#options.retry,
+      venueOrigins: Object.fromEntries([...this.#options.venueOrigins].map(([venue, origins]) => [venue, [...origins]])),
       closed: this.#closed,
     };
   }
@@ -195,20 +287,48 @@ export class AirlockClient {
     return `AirlockClient ${inspect(this.toJSON())}`;
   }
 
-  #validate(request: SessionTransactionRequest): SessionTransactionRequest {
-    if (typeof request !== "object" || request === null || Array.isArray(request)) {
-      throw new BadRequestError("request must be an object", { issues: [{ path: "", message: "expected an object" }] });
-    }
+  #validateSession(request: SessionTransactionRequest): SessionTransactionRequest {
+    requireObject(request);
     const withKey = request.keyId === undefined && this.#options.keyId !== undefined ? { ...request, keyId: this.#options.keyId } : request;
-    const result = SessionTransactionRequest.safeParse(withKey);
-    if (result.success) return result.data;
-    const issues: RequestIssue[] = result.error.issues.slice(0, MAX_ISSUES).map((issue) => ({
-      path: issue.path.map(String).join("."),
-      message: issue.message,
-    }));
-    const first = issues[0];
-    const summary = first === undefined ? "" : `: ${first.path === "" ? "" : `${first.path}: `}${first.message}`;
-    throw new BadRequestError(`invalid session request (${issues.length} issue${issues.length === 1 ? "" : "s"})${summary}`, { issues });
+    return validated(SessionTransactionRequest, withKey, "session request");
+  }
+
+  #validateExchange(request: ExchangeRequest): ExchangeRequest {
+    requireObject(request);
+    return validated(ExchangeRequest, request, "exchange request");
+  }
+
+  /** POST /v1/policy/evaluate of a validated body; a 422 refusal is an answer. */
+  async #evaluate(parsed: SessionTransactionRequest | ExchangeRequest, opts: CallOptions): Promise<PolicyEvaluation> {
+    const res = await this.#send({ method: "POST", path: ROUTE.policyEvaluate, body: JSON.stringify(parsed) }, opts, true);
+    if (res.status !== 200) {
+      const error = this.#errorOf(res);
+      if (error instanceof PolicyDeniedError) {
+        return {
+          requestId: error.requestId ?? "",
+          allowed: false,
+          reason: error.reason,
+          ...(error.ruleId === undefined ? {} : { ruleId: error.ruleId }),
+        };
+      }
+      throw error;
+    }
+    return parseWith(PolicyEvaluation, jsonBody(res), res);
+  }
+
+  /** Builds the request (a throw there is the caller's bad input), signs it, and sends it when asked. */
+  async #signAndSend(build: () => ExchangeRequest, opts: ExchangeCallOptions): Promise<ExchangeResult> {
+    const { send, ...callOptions } = opts;
+    if (send !== undefined && typeof send !== "boolean") throw new BadRequestError("send must be a boolean");
+    let request: ExchangeRequest;
+    try {
+      request = build();
+    } catch {
+      throw new BadRequestError("invalid exchange arguments: expected an object with account, venue and the operation's fields");
+    }
+    const signed = await this.signExchangeRequest(request, callOptions);
+    if (send !== true) return { signed };
+    return { signed, response: await this.sendExchangeRequest(signed, callOptions) };
   }
 
   /** Sends with retries: connect-phase failures always, 503 when `retry503`; fresh nonce each time. */
@@ -269,6 +389,37 @@ export class AirlockClient {
 
   #errorOf(res: RawResponse) {
     return errorFromResponse(res, (text) => redact(text, this.#secret));
+  }
+}
+
+function requireObject(request: unknown): void {
+  if (typeof request !== "object" || request === null || Array.isArray(request)) {
+    throw new BadRequestError("request must be an object", { issues: [{ path: "", message: "expected an object" }] });
+  }
+}
+
+function issuesOf(zodIssues: readonly z.core.$ZodIssue[]): RequestIssue[] {
+  return zodIssues.slice(0, MAX_ISSUES).map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+}
+
+/** The parsed request, or a BadRequestError listing the issues (paths and zod's messages, never values). */
+function validated<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = issuesOf(result.error.issues);
+  const first = issues[0];
+  const summary = first === undefined ? "" : `: ${first.path === "" ? "" : `${first.path}: `}${first.message}`;
+  throw new BadRequestError(`invalid ${what} (${issues.length} issue${issues.length === 1 ? "" : "s"})${summary}`, { issues });
+}
+
+/** A venue body: JSON when it parses as JSON, else the text itself. */
+function venueBody(text: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed === "") return "";
+  try {
+    return JSON.parse(trimmed) as unknown;
+  } catch {
+    return text;
   }
 }
 

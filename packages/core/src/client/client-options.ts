@@ -1,7 +1,9 @@
 import { Buffer } from "node:buffer";
 import { parseFelt, HEX_FELT_PATTERN } from "../starknet/felt.js";
 import { Identifier } from "../wire/session-schemas.js";
+import type { Venue } from "../wire/exchange-schemas.js";
 import { ConfigError } from "./errors.js";
+import { resolveVenueOrigins, type VenueOriginsOption } from "./venue-origins.js";
 
 /** TLS settings for an https baseUrl. */
 export interface AirlockTlsOptions {
@@ -38,6 +40,11 @@ export interface AirlockClientOptions {
   expectedSessionPublicKeys?: Readonly<Record<string, string>>;
   /** Keep-alive connections of the pool (default 10). */
   connections?: number;
+  /**
+   * Venue API origins signed exchange requests may go to, besides each venue's known public
+   * origins (KNOWN_VENUE_ORIGINS): https, or http on a loopback host (a local fake venue).
+   */
+  venueOrigins?: VenueOriginsOption;
 }
 
 /** Validated options, without the secret. */
@@ -51,6 +58,8 @@ export interface ResolvedClientOptions {
   readonly tls?: ResolvedTls;
   readonly expectedSessionPublicKeys: ReadonlyMap<string, bigint>;
   readonly connections: number;
+  /** Allowed origins per venue: the known public ones plus the operator's. */
+  readonly venueOrigins: ReadonlyMap<Venue, ReadonlySet<string>>;
 }
 
 export interface ResolvedTls {
@@ -71,6 +80,7 @@ const TOP_KEYS = new Set([
   "tls",
   "expectedSessionPublicKeys",
   "connections",
+  "venueOrigins",
 ]);
 const RETRY_KEYS = new Set(["attempts", "baseDelayMs", "maxDelayMs"]);
 const TLS_KEYS = new Set(["ca", "cert", "key", "pinnedPublicKeySha256", "rejectUnauthorized"]);
@@ -104,6 +114,7 @@ export function resolveClientOptions(input: unknown): { options: ResolvedClientO
   const retry = resolveRetry(input["retry"]);
   const tls = resolveTls(input["tls"], https);
   const expectedSessionPublicKeys = resolvePins(input["expectedSessionPublicKeys"]);
+  const venueOrigins = resolveVenueOrigins(input["venueOrigins"]);
 
   const options: ResolvedClientOptions = {
     origin: url.origin,
@@ -112,6 +123,7 @@ export function resolveClientOptions(input: unknown): { options: ResolvedClientO
     retry,
     expectedSessionPublicKeys,
     connections,
+    venueOrigins,
     ...(clientId === undefined ? {} : { clientId }),
     ...(keyId === undefined ? {} : { keyId }),
     ...(tls === undefined ? {} : { tls }),

@@ -148,7 +148,14 @@ export type InvalidResponseReason =
   | "message_hash_mismatch"
   | "pinned_key_mismatch"
   | "session_key_changed"
-  | "bad_signature";
+  | "bad_signature"
+  // Signed exchange requests (verify-exchange-response.ts):
+  | "venue_mismatch"
+  | "account_mismatch"
+  | "origin_not_allowed"
+  | "method_mismatch"
+  | "request_mismatch"
+  | "unsafe_request";
 
 /** The sidecar answered something the client cannot trust or understand. Never retried. */
 export class InvalidResponseError extends AirlockError {
@@ -168,6 +175,24 @@ export class ConfigError extends AirlockError {
   constructor(message: string, option?: string, details: AirlockErrorDetails = {}) {
     super("CONFIG", message, details);
     if (option !== undefined) (this as { option?: string }).option = option;
+  }
+}
+
+/**
+ * Sending a signed exchange request to the venue failed before a complete answer came back
+ * (code NETWORK, TIMEOUT or INVALID_RESPONSE). `mayHaveBeenSent` tells the two cases apart
+ * that matter for trading: false when no connection was made (nothing reached the venue),
+ * true otherwise (the order may exist: look before placing it again). Never retried.
+ */
+export class VenueSendError extends AirlockError {
+  readonly mayHaveBeenSent: boolean;
+  /** The venue origin (never the path or query, which carry the signature). */
+  readonly origin: string;
+
+  constructor(code: "NETWORK" | "TIMEOUT" | "INVALID_RESPONSE", message: string, mayHaveBeenSent: boolean, origin: string, details: AirlockErrorDetails = {}) {
+    super(code, message, details);
+    this.mayHaveBeenSent = mayHaveBeenSent;
+    this.origin = origin;
   }
 }
 
@@ -192,5 +217,6 @@ const NAMES: ReadonlyArray<readonly [{ prototype: Error }, string]> = [
   [BadRequestError, "BadRequestError"],
   [InvalidResponseError, "InvalidResponseError"],
   [ConfigError, "ConfigError"],
+  [VenueSendError, "VenueSendError"],
 ];
 for (const [cls, name] of NAMES) Object.defineProperty(cls.prototype, "name", { value: name, writable: true, configurable: true });

@@ -35,6 +35,7 @@ export const MAX_BODY_BYTES = 256 * 1024;
 /** Route paths of the wire contract. */
 export const ROUTE = Object.freeze({
   signSessionTransaction: "/v1/sign/session-transaction",
+  signExchangeRequest: "/v1/sign/exchange-request",
   policyEvaluate: "/v1/policy/evaluate",
   status: "/v1/status",
   health: "/health",

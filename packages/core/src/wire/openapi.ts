@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ERROR_CODES } from "./error-codes.js";
 import { HEADER, ROUTE } from "./headers.js";
 import { DfnsPreflightResponse, ErrorBody, HealthResponse, PolicyEvaluation, ReadyResponse, SignerStatus } from "./responses.js";
+import { ExchangeRequest, SignedExchangeRequest } from "./exchange-schemas.js";
 import { SessionTransactionRequest, SessionTransactionResponse } from "./session-schemas.js";
 
 /**
@@ -39,14 +40,21 @@ const authedResponses = {
 
 export function buildOpenApiDocument(version: string): Record<string, unknown> {
   const sessionBody = { required: true, content: json("SessionTransactionRequest") };
+  const exchangeBody = { required: true, content: json("ExchangeRequest") };
+  const evaluateBody = {
+    required: true,
+    description: "a session request, or an exchange request (told apart by shape: an exchange request has `venue` and `operation`)",
+    content: { "application/json": { schema: { oneOf: [ref("SessionTransactionRequest"), ref("ExchangeRequest")] } } },
+  };
   return {
     openapi: "3.1.0",
     info: {
       title: "Airlock signer sidecar",
       version,
       description: [
-        "Signs Starknet session transactions (SNIP-9 v2 outside executions, SNIP-12 revision 1) for",
-        "authenticated clients, after replay protection, rate limits, policy and a leak scanner.",
+        "Signs Starknet session transactions (SNIP-9 v2 outside executions, SNIP-12 revision 1) and",
+        "exchange requests (Binance, Bybit, OKX, KuCoin, Hyperliquid, Asterdex) for authenticated",
+        "clients, after replay protection, rate limits, policy and a leak scanner.",
         "Wire-compatible with SISNA. Every error is an ErrorBody with a stable code:",
         "",
         "| code | status | message |",
@@ -76,19 +84,41 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      [ROUTE.signExchangeRequest]: {
+        post: {
+          operationId: "signExchangeRequest",
+          summary: "Build and sign a venue request for a typed exchange operation, under the trading policy",
+          description:
+            "Returns exactly what to send to the venue (method, URL, headers, body); the venue timestamp is the sidecar's. " +
+            "Refusals carry an `exchange.*` ruleId. Withdrawals, transfers and sub-account moves are not operations: they cannot be signed.",
+          parameters: [{ $ref: "#/components/parameters/ClientId" }, { $ref: "#/components/parameters/Traceparent" }],
+          requestBody: exchangeBody,
+          responses: {
+            "200": {
+              description: "signed; send it before expiresAtMs",
+              headers: {
+                [HEADER.rateLimitRemaining]: { schema: { type: "integer" }, description: "when rate limiting is on" },
+                [HEADER.rateLimitReset]: { schema: { type: "integer" }, description: "absolute epoch ms of the window reset" },
+              },
+              content: json("SignedExchangeRequest"),
+            },
+            ...authedResponses,
+          },
+        },
+      },
       [ROUTE.policyEvaluate]: {
         post: {
           operationId: "evaluatePolicy",
-          summary: "Would this request be signed? A dry run: no signature, no budget, no rate-limit slot",
+          summary: "Would this request be signed? A dry run: no signature, no budget, no rate-limit slot, no order counted",
           parameters: [{ $ref: "#/components/parameters/ClientId" }, { $ref: "#/components/parameters/Traceparent" }],
-          requestBody: sessionBody,
+          requestBody: evaluateBody,
           responses: { "200": { description: "the answer, with the denying ruleId when not allowed", content: json("PolicyEvaluation") }, ...authedResponses },
         },
       },
       [ROUTE.status]: {
         get: {
           operationId: "status",
-          summary: "The keys this client may use (with their session public keys) and a summary of the policy that applies to it",
+          summary: "The keys this client may use (with their session public keys), a summary of the policy that applies to it, and its exchange accounts",
           parameters: [{ $ref: "#/components/parameters/ClientId" }, { $ref: "#/components/parameters/Traceparent" }],
           responses: {
             "200": { description: "status", content: json("SignerStatus") },
@@ -150,6 +180,8 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       schemas: {
         SessionTransactionRequest: schemaOf(SessionTransactionRequest, "input"),
         SessionTransactionResponse: schemaOf(SessionTransactionResponse, "output"),
+        ExchangeRequest: schemaOf(ExchangeRequest, "input"),
+        SignedExchangeRequest: schemaOf(SignedExchangeRequest, "output"),
         PolicyEvaluation: schemaOf(PolicyEvaluation, "output"),
         SignerStatus: schemaOf(SignerStatus, "output"),
         ErrorBody: schemaOf(ErrorBody, "output"),

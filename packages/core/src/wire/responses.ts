@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
+import { Venue } from "./exchange-schemas.js";
 
 /** Every sidecar error is this JSON body, whatever the route and whatever went wrong. */
 export const ErrorBody = z.object({
@@ -72,7 +73,18 @@ export const PolicySummary = z.object({
 });
 export type PolicySummary = z.infer<typeof PolicySummary>;
 
-/** Answer of GET /v1/status: the keys this client may use and the policy that applies to it. */
+/** An exchange account the calling client may use, with the operations its trading policy allows (never a credential). */
+export const ExchangeAccountStatus = z.object({
+  account: z.string().max(64),
+  venue: Venue,
+  environment: z.enum(["testnet", "live"]),
+  operations: z
+    .array(z.enum(["place_order", "cancel_order", "cancel_all", "get_account", "get_balances", "get_positions", "get_open_orders"]))
+    .max(16),
+});
+export type ExchangeAccountStatus = z.infer<typeof ExchangeAccountStatus>;
+
+/** Answer of GET /v1/status: the keys this client may use, the policy that applies to it and its exchange accounts. */
 export const SignerStatus = z.object({
   requestId: z.string().min(1).max(128),
   version: z.string().max(64),
@@ -80,5 +92,7 @@ export const SignerStatus = z.object({
   defaultKeyId: z.string().max(64),
   keys: z.array(z.object({ keyId: z.string().max(64), sessionPublicKey: z.string().regex(/^0x[0-9a-f]{1,64}$/) })).max(256),
   policy: PolicySummary,
+  /** Exchange accounts that list this client (absent from sidecars without exchange signing). */
+  exchangeAccounts: z.array(ExchangeAccountStatus).max(256).optional(),
 });
 export type SignerStatus = z.infer<typeof SignerStatus>;

@@ -1,7 +1,8 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { ERROR_CODES, SessionTransactionRequest, type ErrorCode } from "@airlock/core";
+import { ERROR_CODES, ExchangeRequest, SessionTransactionRequest, type ErrorCode, type Venue } from "@airlock/core";
+import { fakeSignedExchangeRequest } from "./fake-venue-requests.js";
 import { feltHex, sessionRequestHashes, signLowS, starkKeyOf, STARK_ORDER } from "@airlock/core/starknet";
 
 /**
@@ -38,7 +39,9 @@ export type Behaviour =
   | { kind: "high-s" }
   | { kind: "tamper"; edit: (body: Record<string, unknown>) => unknown }
   // Policy evaluation (evaluate route only):
-  | { kind: "deny"; ruleId: string; reason: string };
+  | { kind: "deny"; ruleId: string; reason: string }
+  // Exchange signing (exchange route only): rewrite the signed request before answering.
+  | { kind: "exchange-tamper"; edit: (signed: Record<string, unknown>) => unknown };
 
 export interface SeenRequest {
   method: string;
@@ -83,6 +86,8 @@ export class FakeSidecar {
   readonly #defaultKeyId: string;
   readonly #maxSkewMs: number;
   clockOffsetMs: number;
+  /** Origin each venue's signed requests point at (default: the venue's first known origin). */
+  venueBaseUrls: Partial<Record<Venue, string>> = {};
 
   constructor(opts: FakeSidecarOptions = {}) {
     this.#clients = new Map(Object.entries(opts.clients ?? { default: TEST_SECRET }));
@@ -167,7 +172,8 @@ export class FakeSidecar {
     }
     const isSign = route === "/v1/sign/session-transaction";
     const isEvaluate = route === "/v1/policy/evaluate";
-    if (req.method !== "POST" || (!isSign && !isEvaluate)) return sendError(res, "NOT_FOUND", requestId);
+    const isExchange = route === "/v1/sign/exchange-request";
+    if (req.method !== "POST" || (!isSign && !isEvaluate && !isExchange)) return sendError(res, "NOT_FOUND", requestId);
     if (!/^application\/json\s*(;|$)/i.test(req.headers["content-type"] ?? "")) return sendError(res, "UNSUPPORTED_MEDIA_TYPE", requestId);
     let json: unknown;
     try {
@@ -176,6 +182,8 @@ export class FakeSidecar {
       return sendError(res, "MALFORMED_JSON", requestId);
     }
     seen.body = json;
+    const exchangeShape = typeof json === "object" && json !== null && "venue" in json && "operation" in json;
+    if (isExchange || (isEvaluate && exchangeShape)) return this.#exchange(res, requestId, json, isEvaluate, behaviour);
     const parsed = SessionTransactionRequest.safeParse(json);
     if (!parsed.success) return sendError(res, "INVALID_PAYLOAD", requestId, { details: parsed.error.flatten() });
     const request = parsed.data;
@@ -191,6 +199,18 @@ export class FakeSidecar {
       return sendJson(res, 200, { requestId, allowed: true, domainHash: feltHex(hashes.domainHash), messageHash: feltHex(hashes.messageHash) });
     }
     return sendJson(res, 200, this.#signResponse(requestId, request, hashes, privateKey, behaviour));
+  }
+
+  /** The exchange route, and the exchange dry run: schema, then a signed venue request or a verdict. */
+  #exchange(res: ServerResponse, requestId: string, json: unknown, evaluate: boolean, b: Behaviour | undefined): void {
+    const parsed = ExchangeRequest.safeParse(json);
+    if (!parsed.success) return sendError(res, "INVALID_PAYLOAD", requestId, { details: parsed.error.flatten() });
+    if (evaluate) {
+      if (b?.kind === "deny") return sendJson(res, 200, { requestId, allowed: false, ruleId: b.ruleId, reason: b.reason });
+      return sendJson(res, 200, { requestId, allowed: true });
+    }
+    const signed = fakeSignedExchangeRequest(requestId, parsed.data, this.venueBaseUrls[parsed.data.venue]);
+    sendJson(res, 200, b?.kind === "exchange-tamper" ? b.edit({ ...signed }) : signed);
   }
 
   /** SISNA's check order: headers, lengths, client, timestamp, window, HMAC, then the nonce. */

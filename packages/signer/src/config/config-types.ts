@@ -1,4 +1,7 @@
+import type { ExchangeOperation, Venue } from "@airlock/core";
 import type { SessionSignerProvider } from "../custody/provider-types.js";
+import type { VenueSigner } from "../exchange/venue-types.js";
+import type { ExactDecimal } from "../policy/exact-decimal.js";
 
 /**
  * The validated, frozen configuration of one sidecar. Built once at startup from the
@@ -55,6 +58,56 @@ export interface PolicyConfig {
   readonly spendingLimits: readonly SpendingLimit[];
 }
 
+/** One configured exchange account. Its credentials live only inside `signer`. */
+export interface ExchangeAccount {
+  readonly account: string;
+  readonly venue: Venue;
+  readonly environment: "testnet" | "live";
+  /** The origin requests go to: the configured override or the venue's default. */
+  readonly baseUrl: string;
+  /** Auth clients that may use the account (none unless the account names them). */
+  readonly clients: ReadonlySet<string>;
+  /** A live account signs nothing unless this is true. */
+  readonly liveTradingEnabled: boolean;
+  /** Hyperliquid: the vault the orders are for, lowercase 0x hex. */
+  readonly vaultAddress?: string;
+  /** Where the credentials came from. */
+  readonly source: "environment" | "keystore";
+  /** Builds and signs this account's venue requests; holds its credentials privately. */
+  readonly signer: VenueSigner;
+}
+
+/** An operation type of the exchange contract. */
+export type ExchangeOperationType = ExchangeOperation["type"];
+
+/** Caps on one symbol; an absent cap does not limit. */
+export interface ExchangeSymbolLimits {
+  readonly maxQuantity?: ExactDecimal;
+  readonly maxNotional?: ExactDecimal;
+}
+
+/** What one client (or every client, "*") may do on one exchange account. */
+export interface ExchangePolicyRule {
+  readonly client: string;
+  readonly account: string;
+  readonly operations: ReadonlySet<ExchangeOperationType>;
+  /** Symbols an operation may name; any other is refused. */
+  readonly symbols: ReadonlyMap<string, ExchangeSymbolLimits>;
+  readonly ordersPerMinute?: number;
+  readonly ordersPerDay?: number;
+  /** Hyperliquid vault addresses the account may trade for, lowercase. */
+  readonly vaults?: ReadonlySet<string>;
+}
+
+export interface ExchangeConfig {
+  readonly accounts: ReadonlyMap<string, ExchangeAccount>;
+  /**
+   * Trading policy by `${client}|${account}`, client "*" for the account's default entry. A
+   * client's own entry replaces the "*" one; with neither, the client may do nothing.
+   */
+  readonly rules: ReadonlyMap<string, ExchangePolicyRule>;
+}
+
 export interface RedisConfig {
   readonly url: string;
   readonly noncePrefix: string;
@@ -103,13 +156,16 @@ export interface SignerConfig {
 
   readonly policy: PolicyConfig;
 
+  /** Exchange accounts and the trading policy (issue 4). */
+  readonly exchange: ExchangeConfig;
+
   readonly signer: {
     readonly provider: SessionSignerProvider;
     readonly defaultKeyId: string;
     readonly securityProfile: "flex" | "secure";
     /** KEYRING_DFNS_PREFLIGHT_ON_STARTUP: refuse to start when the DFNS preflight fails. */
     readonly preflightOnStartup?: boolean;
-    /** Values the leak scanner must never let through: keys and HMAC secrets. */
+    /** Values the leak scanner must never let through: keys, HMAC secrets, exchange API secrets. */
     readonly secretsForScanner: readonly string[];
   };
 

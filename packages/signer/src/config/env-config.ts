@@ -9,6 +9,8 @@ import { readDfnsEnv, type DfnsEnv } from "./dfns-env.js";
 import { EnvReader } from "./env-reader.js";
 import { deepFreeze, frozenMap } from "./immutable.js";
 import { exampleValuesIn } from "./example-values.js";
+import { EXCHANGE_ACCOUNTS_VARIABLE, readExchangeAccounts } from "./exchange-accounts.js";
+import { buildExchangeRules } from "./exchange-policy-file.js";
 import { readLocalKeys } from "./local-keys.js";
 import { buildPolicyConfig, parsePolicyFile, type PolicyFile } from "./policy-file.js";
 import { Problems } from "./problems.js";
@@ -127,6 +129,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     if (keySourceGiven) {
       problems.add("KEYRING_SECURITY_PROFILE=secure forbids in-process keys (SESSION_PRIVATE_KEY, KEYRING_SIGNING_KEYS_JSON, KEYRING_KEYSTORE_PATH)");
     }
+    // Exchange credentials are in-process secrets too.
+    if (r.has(EXCHANGE_ACCOUNTS_VARIABLE)) problems.add(`KEYRING_SECURITY_PROFILE=secure forbids in-process exchange credentials (${EXCHANGE_ACCOUNTS_VARIABLE})`);
   }
   if (localSigning && !keySourceGiven) {
     problems.add("No signing key configured. Set SESSION_PRIVATE_KEY, KEYRING_SIGNING_KEYS_JSON or KEYRING_KEYSTORE_PATH.");
@@ -184,8 +188,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   }
 
   const clients = frozenMap<string, AuthClient>(auth.clients.map((c) => [c.clientId, c] as const));
+  const clientIds: ReadonlySet<string> = new Set(clients.keys());
+  const exchange = readExchangeAccounts(r, problems, { keystoreEntries: local.keystoreExchangeAccounts, clientIds, production });
   const policyFile = readPolicyFile(r, problems, readFile);
   const policy = buildPolicyConfig(policyFile, { maxValidityWindowSec, allowedChainIds, clients, keyIds }, problems);
+  const exchangeRules = buildExchangeRules(policyFile?.exchange, { clientIds, accounts: exchange.accounts, namedAccounts: exchange.named }, problems);
 
   if (problems.count > 0) throw new ConfigError(problems.lines());
 
@@ -201,12 +208,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     stores,
     leakScanner: { enabled: scannerEnabled, action: scannerAction },
     policy,
+    exchange: { accounts: exchange.accounts, rules: exchangeRules },
     signer: {
       provider: createSignerProvider(spec, opts.signerHooks),
       defaultKeyId,
       securityProfile,
       preflightOnStartup: dfns?.preflightOnStartup ?? false,
-      secretsForScanner: secretList([...new Set([...auth.secrets, ...local.secrets, ...(dfns?.secrets ?? [])])]),
+      secretsForScanner: secretList([...new Set([...auth.secrets, ...local.secrets, ...(dfns?.secrets ?? []), ...exchange.secrets])]),
     },
     audit: auditFile !== undefined ? { file: auditFile } : {},
     metricsEnabled,

@@ -4,6 +4,7 @@ import { KeystoreError, openKeystore, passphraseFromFile } from "../custody/keys
 import type { LocalKey } from "../custody/local-provider.js";
 import { parsePrivateKey, PRIVATE_KEY_RULE } from "../custody/private-key.js";
 import { ID_PATTERN, type EnvReader } from "./env-reader.js";
+import { EXCHANGE_SECRET_FIELDS, type ExchangeAccountEntry } from "./exchange-account-schema.js";
 import { parseEntries, readJsonEnv, registerSecretsAt } from "./json-env.js";
 import type { Problems } from "./problems.js";
 
@@ -21,6 +22,8 @@ export interface LocalKeys {
   readonly named: ReadonlySet<string>;
   /** The private keys exactly as written, for the leak scanner. */
   readonly secrets: readonly string[];
+  /** The keystore's exchange accounts (validated by the keystore; cross-checked by exchange-accounts.ts). */
+  readonly keystoreExchangeAccounts: readonly ExchangeAccountEntry[];
 }
 
 /** The error code of a failed read (ENOENT, EACCES…): enough to act on, and it quotes nothing. */
@@ -75,20 +78,30 @@ function readEnvKeys(env: EnvReader, problems: Problems, defaultKeyId: string, s
   return key ? [key] : [];
 }
 
-/** Keys from the encrypted keystore (KEYRING_KEYSTORE_PATH + KEYRING_KEYSTORE_PASSPHRASE_FILE). */
-function readKeystoreKeys(
+interface KeystoreRead {
+  readonly keys: LocalKey[];
+  readonly exchange: readonly ExchangeAccountEntry[];
+}
+
+const NOTHING: KeystoreRead = { keys: [], exchange: [] };
+
+/**
+ * Keys and exchange accounts from the encrypted keystore (KEYRING_KEYSTORE_PATH +
+ * KEYRING_KEYSTORE_PASSPHRASE_FILE), decrypted once.
+ */
+function readKeystore(
   env: EnvReader,
   problems: Problems,
   readFile: (path: string) => string,
   secrets: string[],
   named: Set<string>,
-): LocalKey[] {
+): KeystoreRead {
   const path = env.optional("KEYRING_KEYSTORE_PATH");
   const passphrasePath = env.optional("KEYRING_KEYSTORE_PASSPHRASE_FILE");
-  if (path === undefined && passphrasePath === undefined) return [];
+  if (path === undefined && passphrasePath === undefined) return NOTHING;
   if (path === undefined || passphrasePath === undefined) {
     problems.add("KEYRING_KEYSTORE_PATH and KEYRING_KEYSTORE_PASSPHRASE_FILE must be set together");
-    return [];
+    return NOTHING;
   }
   let passphrase: string;
   let fileText: string;
@@ -96,14 +109,14 @@ function readKeystoreKeys(
     passphrase = passphraseFromFile(readFile(passphrasePath));
   } catch (err) {
     problems.add(`KEYRING_KEYSTORE_PASSPHRASE_FILE could not be read (${ioCode(err)})`);
-    return [];
+    return NOTHING;
   }
   problems.secret(passphrase);
   try {
     fileText = readFile(path);
   } catch (err) {
     problems.add(`KEYRING_KEYSTORE_PATH could not be read (${ioCode(err)})`);
-    return [];
+    return NOTHING;
   }
   try {
     const contents = openKeystore(fileText, passphrase);
@@ -115,11 +128,14 @@ function readKeystoreKeys(
       const key = parseKey(problems, `keystore key ${i} (keyId ${entry.keyId})`, entry.keyId, entry.privateKey, undefined);
       if (key) keys.push(key);
     });
-    return keys;
+    for (const entry of contents.exchangeCredentials) {
+      for (const field of EXCHANGE_SECRET_FIELDS) problems.secret(entry[field]);
+    }
+    return { keys, exchange: contents.exchangeCredentials };
   } catch (err) {
     if (err instanceof KeystoreError) {
       problems.add(`KEYRING_KEYSTORE_PATH: ${err.message} (${err.code})`);
-      return [];
+      return NOTHING;
     }
     throw err;
   }
@@ -127,13 +143,15 @@ function readKeystoreKeys(
 
 /**
  * All in-process keys: the environment's (SISNA's variables) merged with the keystore's. A key
- * id defined twice, in either source or across them, is a problem.
+ * id defined twice, in either source or across them, is a problem. The keystore's exchange
+ * accounts come back as well, so the keystore is decrypted (an expensive scrypt) only once.
  */
 export function readLocalKeys(env: EnvReader, problems: Problems, defaultKeyId: string, readFile: (path: string) => string): LocalKeys {
   const secrets: string[] = [];
   const named = new Set<string>();
   const envKeys = readEnvKeys(env, problems, defaultKeyId, secrets, named);
-  const storeKeys = readKeystoreKeys(env, problems, readFile, secrets, named);
+  const store = readKeystore(env, problems, readFile, secrets, named);
+  const storeKeys = store.keys;
   const seen = new Map<string, string>();
   const keys: LocalKey[] = [];
   for (const [source, list] of [["environment", envKeys], ["keystore", storeKeys]] as const) {
@@ -149,5 +167,5 @@ export function readLocalKeys(env: EnvReader, problems: Problems, defaultKeyId: 
       }
     }
   }
-  return { keys, named, secrets: [...new Set(secrets)] };
+  return { keys, named, secrets: [...new Set(secrets)], keystoreExchangeAccounts: store.exchange };
 }

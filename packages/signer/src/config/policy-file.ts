@@ -26,6 +26,8 @@
  *     maxPerWindow: "5000000000000000000"    # needs windowSeconds
  *     windowSeconds: 86400
  *     allowedRecipients: ["0x…"]
+ * exchange:                       # trading policy, see exchange-policy-file.ts
+ *   - { client: agent-1, account: binance-main, operations: [get_balances] }
  * ```
  *
  * Every client rule narrows what the env allows; none widens it. Allowlists may not be empty

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Entrypoint } from "@airlock/core";
 import { DEC_FELT_PATTERN, HEX_FELT_PATTERN, STARK_PRIME } from "@airlock/core/starknet";
 import { ID_PATTERN } from "./env-reader.js";
+import { ExchangePolicyFile } from "./exchange-policy-schema.js";
 
 /** Bounds on everything a policy file may list. */
 export const POLICY_LIMITS = Object.freeze({
@@ -84,6 +85,8 @@ export const PolicyFile = z.strictObject({
     .refine((c) => Object.keys(c).length <= POLICY_LIMITS.clients, `at most ${POLICY_LIMITS.clients} clients`)
     .optional(),
   spendingLimits: z.array(SpendingLimitFile).max(POLICY_LIMITS.spendingLimits).optional(),
+  /** The trading policy (exchange-policy-file.ts). */
+  exchange: ExchangePolicyFile.optional(),
 });
 export type PolicyFile = z.infer<typeof PolicyFile>;
 export type ClientPolicyFile = z.infer<typeof ClientPolicyFile>;

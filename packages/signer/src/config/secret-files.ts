@@ -13,6 +13,7 @@ export const SECRET_FILE_VARIABLES: Readonly<Record<string, string>> = Object.fr
   KEYRING_SIGNING_KEYS_JSON_FILE: "KEYRING_SIGNING_KEYS_JSON",
   KEYRING_DFNS_AUTH_TOKEN_FILE: "KEYRING_DFNS_AUTH_TOKEN",
   KEYRING_DFNS_USER_ACTION_SIGNATURE_FILE: "KEYRING_DFNS_USER_ACTION_SIGNATURE",
+  KEYRING_EXCHANGE_ACCOUNTS_JSON_FILE: "KEYRING_EXCHANGE_ACCOUNTS_JSON",
 });
 
 /** Largest secret file read: the loader's bound for a JSON variable, so any value it accepts inline it accepts from a file. */

@@ -13,7 +13,8 @@
  *   AAD = UTF-8 of JSON.stringify({format, version, kdf, kdfParams: {N, r, p, salt}, cipher}),
  *   keys in exactly that order, so any change to the header fails decryption.
  * - Plaintext = JSON `{"keys":[{"keyId":"…","privateKey":"0x…"}],"exchangeCredentials":[]}`;
- *   exchangeCredentials (objects) is reserved for a later release and carried opaquely.
+ *   exchangeCredentials holds exchange accounts in the KEYRING_EXCHANGE_ACCOUNTS_JSON entry
+ *   shape (config/exchange-account-schema.ts), at most 64, account ids unique.
  *
  * Reading bounds everything a hostile file controls before any work is done: file size, field
  * sizes, and scrypt cost (N a power of two in [2^14, 2^20], r in [1, 16], p in [1, 4],
@@ -25,6 +26,7 @@ import { basename, dirname, join } from "node:path";
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
 import { z } from "zod";
 import { Identifier } from "@airlock/core";
+import { ExchangeAccountEntry } from "../config/exchange-account-schema.js";
 import { parsePrivateKey } from "./private-key.js";
 
 /** Format identifiers and the scrypt bounds documented above. */
@@ -67,8 +69,8 @@ export interface KeystoreKey {
 /** The keystore plaintext. */
 export interface KeystoreContents {
   readonly keys: readonly KeystoreKey[];
-  /** Reserved: opaque objects, kept as found. */
-  readonly exchangeCredentials: readonly Readonly<Record<string, unknown>>[];
+  /** Exchange accounts with their credentials (the KEYRING_EXCHANGE_ACCOUNTS_JSON entry shape). */
+  readonly exchangeCredentials: readonly ExchangeAccountEntry[];
 }
 
 /** scrypt cost for new keystores (defaults N=2^17, r=8, p=1). */
@@ -88,7 +90,10 @@ const PlainSchema = z.strictObject({
     )
     .max(MAX_KEYS)
     .refine((keys) => new Set(keys.map((k) => k.keyId)).size === keys.length, "duplicate keyId"),
-  exchangeCredentials: z.array(z.record(z.string(), z.unknown())).max(MAX_EXCHANGE_CREDENTIALS),
+  exchangeCredentials: z
+    .array(ExchangeAccountEntry)
+    .max(MAX_EXCHANGE_CREDENTIALS)
+    .refine((entries) => new Set(entries.map((e) => e.account)).size === entries.length, "duplicate exchange account"),
 });
 
 const FileSchema = z.strictObject({

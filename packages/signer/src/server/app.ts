@@ -5,13 +5,17 @@ import { authenticate, AuthFailure } from "../auth/request-auth.js";
 import type { SignerConfig } from "../config/config-types.js";
 import type { SessionSignerProvider } from "../custody/provider-types.js";
 import type { LeakScanner } from "../scan/leak-scanner.js";
+import type { OrderCounters } from "../stores/order-counters.js";
 import type { NonceStore, Pingable, RateLimiter, SpendStore } from "../stores/store-types.js";
 import { HttpError } from "./http-error.js";
 import { readBody } from "./read-body.js";
 import type { RequestContext } from "./request-context.js";
 import { sendError, sendJson, sendText } from "./respond.js";
 import { dfnsPreflight, readiness } from "./routes/health-routes.js";
-import { evaluateSessionRequest, signSessionTransaction, type RouteResult, type SessionRouteDeps } from "./routes/session-routes.js";
+import { evaluatePolicyRequest } from "./routes/evaluate-route.js";
+import type { ExchangeRouteDeps } from "./routes/exchange-admission.js";
+import { signExchangeRequest } from "./routes/exchange-routes.js";
+import { signSessionTransaction, type RouteResult, type SessionRouteDeps } from "./routes/session-routes.js";
 import { signerStatus } from "./routes/status-route.js";
 import { traceContextFrom } from "./trace-context.js";
 import type { ServerObserver } from "./observer.js";
@@ -22,6 +26,8 @@ export interface AppDeps {
   readonly nonces: NonceStore;
   readonly rateLimiter: RateLimiter | undefined;
   readonly spend: SpendStore;
+  /** The trading policy's order counters. */
+  readonly orderCounters: OrderCounters;
   /** Dependencies /ready pings, by name ("redis"). */
   readonly pingables: ReadonlyMap<string, Pingable>;
   readonly scanner: LeakScanner | undefined;
@@ -30,12 +36,16 @@ export interface AppDeps {
   readonly now: () => number;
 }
 
-type AuthedHandler = (ctx: RequestContext, client: Parameters<typeof signSessionTransaction>[1], raw: Buffer, contentType: string | undefined, deps: SessionRouteDeps, nowMs: number) => Promise<RouteResult>;
+/** What every authenticated route may use. */
+type RouteDeps = SessionRouteDeps & ExchangeRouteDeps;
+
+type AuthedHandler = (ctx: RequestContext, client: Parameters<typeof signSessionTransaction>[1], raw: Buffer, contentType: string | undefined, deps: RouteDeps, nowMs: number) => Promise<RouteResult>;
 
 /** Authenticated routes: path → method, handler and the label used in metrics and audit. */
 const AUTHED_ROUTES: ReadonlyMap<string, { method: string; label: string; handler: AuthedHandler }> = new Map([
   [ROUTE.signSessionTransaction, { method: "POST", label: "sign.session_transaction", handler: signSessionTransaction }],
-  [ROUTE.policyEvaluate, { method: "POST", label: "policy.evaluate", handler: evaluateSessionRequest }],
+  [ROUTE.signExchangeRequest, { method: "POST", label: "sign.exchange_request", handler: signExchangeRequest }],
+  [ROUTE.policyEvaluate, { method: "POST", label: "policy.evaluate", handler: evaluatePolicyRequest }],
   [ROUTE.status, { method: "GET", label: "status", handler: signerStatus }],
 ]);
 
@@ -50,12 +60,13 @@ const CALLER_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
  */
 export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const knownKeyIds = new Set(deps.provider.keyIds());
-  const routeDeps: SessionRouteDeps = {
+  const routeDeps: RouteDeps = {
     config: deps.config,
     provider: deps.provider,
     rateLimiter: deps.rateLimiter,
     scanner: deps.scanner,
     spend: deps.spend,
+    orderCounters: deps.orderCounters,
     knownKeyIds,
     onScanWarning: (ctx, direction, patterns) => deps.observer.scanWarning(ctx, direction, patterns),
   };

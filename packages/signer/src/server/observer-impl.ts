@@ -59,7 +59,7 @@ export function createObserver(deps: { audit: AuditLog; metrics: SignerMetrics; 
       });
       metrics.countRequest(ctx.route, denied ? "denied" : "ok");
       if (denied) metrics.countPolicyDenial(result.ruleId!);
-      if (ctx.route === "sign.session_transaction") metrics.observeSignDuration(ctx.route, seconds(ctx));
+      if (ctx.route.startsWith("sign.")) metrics.observeSignDuration(ctx.route, seconds(ctx));
     },
 
     refused(ctx, err, authReason) {
@@ -84,7 +84,7 @@ export function createObserver(deps: { audit: AuditLog; metrics: SignerMetrics; 
         keyId: ctx.keyId,
         ruleId: err instanceof PolicyRefusal ? err.ruleId : undefined,
         ...traceFields(ctx),
-        details: { code: err.code, status: err.status },
+        details: { ...ctx.auditDetails, code: err.code, status: err.status },
       });
     },
 

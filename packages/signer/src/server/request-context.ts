@@ -8,6 +8,8 @@ export interface RequestContext {
   route: string;
   clientId?: string;
   keyId?: string;
+  /** Small facts about the request (never a body or a secret), added to its audit record, refusals included. */
+  auditDetails?: Record<string, unknown>;
   /** process.hrtime.bigint() at arrival. */
   readonly startedAt: bigint;
 }

@@ -4,6 +4,7 @@ import { createAuditLog } from "../audit/audit-log.js";
 import type { SignerConfig } from "../config/config-types.js";
 import { exampleValuesIn } from "../config/example-values.js";
 import { createSignerMetrics } from "../metrics/metrics.js";
+import { orderLimitsOf } from "../policy/index.js";
 import { createLeakScanner } from "../scan/leak-scanner.js";
 import { createStores } from "../stores/create-stores.js";
 import { waitForRedisReady } from "../stores/redis-connection.js";
@@ -30,7 +31,10 @@ export interface Sidecar {
 /** Builds every part of the boundary from a validated config and starts serving. */
 export async function startSidecar(config: SignerConfig, opts: SidecarOptions = {}): Promise<Sidecar> {
   const log = opts.log ?? stderrLog(config.logLevel);
-  const stores = createStores(config.stores, { onRedisError: (msg) => log("warn", "redis.client_error", { error: msg }) });
+  const stores = createStores(config.stores, {
+    onRedisError: (msg) => log("warn", "redis.client_error", { error: msg }),
+    orderWindows: [...config.exchange.rules.values()].flatMap(orderLimitsOf),
+  });
   const audit = createAuditLog({
     ...(opts.auditStream ? { stream: opts.auditStream } : { file: config.audit.file }),
     secrets: config.signer.secretsForScanner,
@@ -61,6 +65,7 @@ export async function startSidecar(config: SignerConfig, opts: SidecarOptions = 
     nonces: stores.nonces,
     rateLimiter: stores.rateLimiter,
     spend: stores.spend,
+    orderCounters: stores.orderCounters,
     pingables,
     scanner,
     observer,
@@ -78,6 +83,7 @@ export async function startSidecar(config: SignerConfig, opts: SidecarOptions = 
     spendStore: config.stores.spend,
     leakScanner: config.leakScanner.enabled ? config.leakScanner.action : "off",
     poseidon: poseidonBackend,
+    exchangeAccounts: [...config.exchange.accounts.values()].map((a) => `${a.account} (${a.venue} ${a.environment})`),
   });
   return {
     url: listening.url,

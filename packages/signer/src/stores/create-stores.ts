@@ -3,6 +3,7 @@ import type { SignerConfig } from "../config/config-types.js";
 import { MemoryNonceStore } from "./memory-nonce-store.js";
 import { MemoryRateLimiter } from "./memory-rate-limiter.js";
 import { MemorySpendStore } from "./memory-spend-store.js";
+import { createOrderCounters, type OrderCounters, type OrderWindow } from "./order-counters.js";
 import { closeRedis, connectRedis, type ConnectRedisOptions } from "./redis-connection.js";
 import { RedisNonceStore } from "./redis-nonce-store.js";
 import { RedisRateLimiter } from "./redis-rate-limiter.js";
@@ -17,6 +18,8 @@ export interface CreateStoresOptions {
   readonly onRedisError?: (message: string) => void;
   /** Client tuning (timeouts, reconnect cap); the defaults suit production. */
   readonly redisOptions?: Omit<ConnectRedisOptions, "onError">;
+  /** The trading policy's order limits: one counter is built per distinct pair (default: none). */
+  readonly orderWindows?: Iterable<OrderWindow>;
 }
 
 export interface Stores {
@@ -24,6 +27,8 @@ export interface Stores {
   /** Absent when rate limiting is disabled. */
   readonly rateLimiter?: RateLimiter;
   readonly spend: SpendStore;
+  /** Order counters of the trading policy: in Redis wherever the spend store is. */
+  readonly orderCounters: OrderCounters;
   /** The one client every Redis-backed store shares; absent when none uses Redis. */
   readonly redis?: Redis;
   /** Closes every store, then the Redis client. Never throws. */
@@ -37,8 +42,8 @@ export class StoresConfigError extends Error {
 }
 
 /**
- * Builds the nonce store, the rate limiter (when enabled) and the spend store the config asks
- * for, on one shared Redis client when any of them uses Redis. The client connects in the
+ * Builds the nonce store, the rate limiter (when enabled), the spend store and the order
+ * counters the config asks for, on one shared Redis client when any of them uses Redis. The client connects in the
  * background (see waitForRedisReady); until it is ready the Redis stores throw
  * StoreUnavailableError and the sidecar answers 503.
  */
@@ -67,13 +72,16 @@ export function createStores(cfg: StoresConfig, opts: CreateStoresOptions = {}):
   }
   const spend: SpendStore =
     cfg.spend === "redis" && shared && r ? new RedisSpendStore(shared, { prefix: r.spendPrefix }) : new MemorySpendStore();
+  // Like spending budgets, order counts must hold across every instance sharing a Redis.
+  const orderCounters = createOrderCounters(opts.orderWindows ?? [], cfg.spend === "redis" ? shared : undefined);
   return {
     nonces,
     ...(rateLimiter !== undefined ? { rateLimiter } : {}),
     spend,
+    orderCounters,
     ...(shared !== undefined ? { redis: shared } : {}),
     async close() {
-      await Promise.allSettled([nonces.close(), rateLimiter?.close(), spend.close()]);
+      await Promise.allSettled([nonces.close(), rateLimiter?.close(), spend.close(), orderCounters.close()]);
       if (shared !== undefined) await closeRedis(shared);
     },
   };

@@ -132,11 +132,12 @@ describe("applySecretFiles", () => {
     expect(problems.count).toBe(0);
   });
 
-  it("resolves only the six listed variants (KEYRING_KEYSTORE_PASSPHRASE_FILE is already a path)", () => {
+  it("resolves only the seven listed variants (KEYRING_KEYSTORE_PASSPHRASE_FILE is already a path)", () => {
     expect(Object.keys(SECRET_FILE_VARIABLES).sort()).toEqual([
       "KEYRING_AUTH_CLIENTS_JSON_FILE",
       "KEYRING_DFNS_AUTH_TOKEN_FILE",
       "KEYRING_DFNS_USER_ACTION_SIGNATURE_FILE",
+      "KEYRING_EXCHANGE_ACCOUNTS_JSON_FILE",
       "KEYRING_HMAC_SECRET_FILE",
       "KEYRING_SIGNING_KEYS_JSON_FILE",
       "SESSION_PRIVATE_KEY_FILE",

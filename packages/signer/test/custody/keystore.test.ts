@@ -22,7 +22,9 @@ const PLAIN: KeystoreContents = {
     { keyId: "default", privateKey: KEY_1 },
     { keyId: "ops", privateKey: KEY_2 },
   ],
-  exchangeCredentials: [{ exchange: "example", apiKey: "opaque", nested: { a: [1, 2] } }],
+  exchangeCredentials: [
+    { account: "bn", venue: "binance", environment: "testnet", apiKey: "opaque-key", apiSecret: "opaque-secret-value", clients: ["agent"] },
+  ],
 };
 const FILE = createKeystore(PLAIN, PASS, FAST);
 
@@ -32,7 +34,7 @@ function keystoreError(fn: () => unknown): KeystoreError {
   } catch (err) {
     expect(err).toBeInstanceOf(KeystoreError);
     const e = err as KeystoreError;
-    for (const secret of [PASS, KEY_1, KEY_2, KEY_1.slice(2), "opaque"]) expect(e.message).not.toContain(secret);
+    for (const secret of [PASS, KEY_1, KEY_2, KEY_1.slice(2), "opaque-secret-value"]) expect(e.message).not.toContain(secret);
     return e;
   }
   throw new Error("expected a KeystoreError");
@@ -65,7 +67,7 @@ function flipFirstByte(b64: string): string {
 }
 
 describe("round trip", () => {
-  it("decrypts what it encrypted, exchange credentials kept opaque", () => {
+  it("decrypts what it encrypted, exchange credentials included", () => {
     const opened = openKeystore(FILE, PASS);
     expect(opened).toEqual(PLAIN);
     expect(Object.isFrozen(opened.keys[0])).toBe(true);
@@ -78,7 +80,7 @@ describe("round trip", () => {
     expect(Buffer.from(file.kdfParams.salt, "base64")).toHaveLength(16);
     expect(Buffer.from(file.iv, "base64")).toHaveLength(12);
     expect(Buffer.from(file.tag, "base64")).toHaveLength(16);
-    for (const secret of [KEY_1, KEY_1.slice(2), "opaque"]) expect(FILE).not.toContain(secret);
+    for (const secret of [KEY_1, KEY_1.slice(2), "opaque-secret-value"]) expect(FILE).not.toContain(secret);
   });
 
   it("uses N = 2^17 by default and fresh salt and iv each time", () => {
@@ -158,7 +160,10 @@ describe("hostile or malformed files", () => {
     expectCode(() => createKeystore({ keys: [{ keyId: "a", privateKey: KEY_1 }, { keyId: "a", privateKey: KEY_2 }], exchangeCredentials: none }, PASS, FAST), "KEYSTORE_MALFORMED");
     expectCode(() => createKeystore({ keys: [{ keyId: "a", privateKey: "0x0" }], exchangeCredentials: none }, PASS, FAST), "KEYSTORE_MALFORMED");
     expectCode(() => createKeystore({ keys: [{ keyId: "bad id", privateKey: KEY_1 }], exchangeCredentials: none }, PASS, FAST), "KEYSTORE_MALFORMED");
-    expectCode(() => createKeystore({ keys: [], exchangeCredentials: ["x" as unknown as Record<string, unknown>] }, PASS, FAST), "KEYSTORE_MALFORMED");
+    type Entry = KeystoreContents["exchangeCredentials"][number];
+    expectCode(() => createKeystore({ keys: [], exchangeCredentials: ["x" as unknown as Entry] }, PASS, FAST), "KEYSTORE_MALFORMED");
+    // Exchange credentials must have the account entry shape (no longer carried opaquely).
+    expectCode(() => createKeystore({ keys: [], exchangeCredentials: [{ exchange: "example" } as unknown as Entry] }, PASS, FAST), "KEYSTORE_MALFORMED");
   });
 });
 

@@ -1,13 +1,13 @@
-import { HEADER, SessionTransactionRequest } from "@airlock/core";
+import { SessionTransactionRequest } from "@airlock/core";
 import { normalizeFelt, outsideExecutionHashes, parseSessionRequest, type ParsedSessionRequest, type SessionHashes } from "@airlock/core/starknet";
 import type { AuthClient, SignerConfig } from "../../config/config-types.js";
 import type { SessionSignerProvider } from "../../custody/provider-types.js";
 import { evaluateSessionPolicy, type PolicySpendCharge } from "../../policy/index.js";
 import type { LeakScanner } from "../../scan/leak-scanner.js";
-import { StoreUnavailableError, type RateLimiter } from "../../stores/store-types.js";
+import type { RateLimiter } from "../../stores/store-types.js";
 import { HttpError } from "../http-error.js";
-import { parseStrictJson } from "../strict-json.js";
 import type { RequestContext } from "../request-context.js";
+import { rateLimitStep, scanInbound } from "./admission-steps.js";
 
 /** A request that passed validation, the leak scanner, the rate limit and the policy. */
 export interface AdmittedSessionRequest {
@@ -40,26 +40,20 @@ export class PolicyRefusal extends HttpError {
   }
 }
 
-function parseBody(raw: Buffer, contentType: string | undefined): unknown {
-  if (!contentType || !/^application\/json\s*(;|$)/i.test(contentType)) throw new HttpError("UNSUPPORTED_MEDIA_TYPE");
-  return parseStrictJson(raw.toString("utf8"));
-}
-
 /**
  * Everything between authentication and the signature, shared by the signing route and the
  * policy dry run (`dryRun`), in SISNA's order: schema, inbound leak scan, rate limit, then
- * policy. The dry run peeks at the rate limit instead of counting, so it burns no slot.
+ * policy. `body` is the strictly parsed JSON body (parseJsonBody). The dry run peeks at the
+ * rate limit instead of counting, so it burns no slot.
  */
 export async function admitSessionRequest(
   ctx: RequestContext,
   client: AuthClient,
-  raw: Buffer,
-  contentType: string | undefined,
+  body: unknown,
   deps: AdmissionDeps,
   nowMs: number,
   dryRun: boolean,
 ): Promise<AdmittedSessionRequest> {
-  const body = parseBody(raw, contentType);
   const result = SessionTransactionRequest.safeParse(body);
   if (!result.success) {
     throw new HttpError("INVALID_PAYLOAD", undefined, { details: result.error.flatten() });
@@ -68,32 +62,9 @@ export async function admitSessionRequest(
   const keyId = request.keyId ?? deps.config.signer.defaultKeyId;
   ctx.keyId = keyId;
 
-  if (deps.scanner) {
-    const patterns = deps.scanner.scanValue(body);
-    if (patterns.length > 0) {
-      if (deps.config.leakScanner.action === "block") throw new HttpError("LEAK_DETECTED", undefined, { patterns });
-      deps.onScanWarning(ctx, "inbound", patterns);
-    }
-  }
-
-  const headers: Record<string, string> = {};
-  if (deps.rateLimiter) {
-    // Felt-normalised account, so 0x0111 and 0x111 share one bucket (a SISNA gap).
-    const key = `${client.clientId}|${normalizeFelt(request.accountAddress)}|${keyId}`;
-    let decision;
-    try {
-      decision = dryRun ? await deps.rateLimiter.peek(key, nowMs) : await deps.rateLimiter.hit(key, nowMs);
-    } catch (err) {
-      if (err instanceof StoreUnavailableError) throw new HttpError("RATE_LIMIT_UNAVAILABLE");
-      throw err;
-    }
-    headers[HEADER.rateLimitRemaining] = String(decision.remaining);
-    headers[HEADER.rateLimitReset] = String(decision.resetAtMs);
-    if (!decision.allowed) {
-      headers[HEADER.retryAfter] = String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
-      throw new HttpError("RATE_LIMITED", undefined, { retryAfterMs: decision.retryAfterMs }, headers);
-    }
-  }
+  scanInbound(ctx, body, deps);
+  // Felt-normalised account, so 0x0111 and 0x111 share one bucket (a SISNA gap).
+  const headers = await rateLimitStep(deps.rateLimiter, `${client.clientId}|${normalizeFelt(request.accountAddress)}|${keyId}`, nowMs, dryRun);
 
   const parsed = parseSessionRequest(request);
   const decision = evaluateSessionPolicy(

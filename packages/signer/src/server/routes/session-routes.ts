@@ -6,6 +6,7 @@ import { spendWindowExceeded, type PolicySpendCharge } from "../../policy/index.
 import { StoreUnavailableError, type SpendStore } from "../../stores/store-types.js";
 import { HttpError } from "../http-error.js";
 import type { RequestContext } from "../request-context.js";
+import { parseJsonBody } from "./admission-steps.js";
 import { admitSessionRequest, PolicyRefusal, type AdmissionDeps, type AdmittedSessionRequest } from "./session-admission.js";
 
 export interface SessionRouteDeps extends AdmissionDeps {
@@ -74,7 +75,7 @@ export async function signSessionTransaction(
   deps: SessionRouteDeps,
   nowMs: number,
 ): Promise<RouteResult> {
-  const admitted = await admitSessionRequest(ctx, client, raw, contentType, deps, nowMs, false);
+  const admitted = await admitSessionRequest(ctx, client, parseJsonBody(raw, contentType), deps, nowMs, false);
   const { keyId, hashes, request } = admitted;
   await spendStep(deps.spend, admitted.charges, nowMs, ctx.requestId);
 
@@ -118,35 +119,25 @@ export async function signSessionTransaction(
 }
 
 /**
- * POST /v1/policy/evaluate: would this request be signed? Runs every check the signing route
- * runs, without signing, without consuming spending budget and without counting a rate-limit
- * slot. A refusal is an answer (200, allowed: false, ruleId), not an error.
+ * POST /v1/policy/evaluate for a session request (the dispatcher in evaluate-route.ts parsed the
+ * body and turns refusals into answers): runs every check the signing route runs, without
+ * signing, without consuming spending budget and without counting a rate-limit slot.
  */
 export async function evaluateSessionRequest(
   ctx: RequestContext,
   client: AuthClient,
-  raw: Buffer,
-  contentType: string | undefined,
+  body: unknown,
   deps: SessionRouteDeps,
   nowMs: number,
 ): Promise<RouteResult> {
-  try {
-    const admitted = await admitSessionRequest(ctx, client, raw, contentType, deps, nowMs, true);
-    await spendStep(deps.spend, admitted.charges, nowMs, undefined);
-    const messageHash = feltHex(admitted.hashes.messageHash);
-    const body: PolicyEvaluation = {
-      requestId: ctx.requestId,
-      allowed: true,
-      domainHash: feltHex(admitted.hashes.domainHash),
-      messageHash,
-    };
-    return { status: 200, body, headers: admitted.headers, messageHash, auditDetails: contextDetails(admitted) };
-  } catch (err) {
-    if (err instanceof PolicyRefusal || (err instanceof HttpError && err.code === "RATE_LIMITED")) {
-      const ruleId = err instanceof PolicyRefusal ? err.ruleId : "rate_limit.exceeded";
-      const body: PolicyEvaluation = { requestId: ctx.requestId, allowed: false, ruleId, reason: err.message };
-      return { status: 200, body, headers: err.headers, ruleId };
-    }
-    throw err;
-  }
+  const admitted = await admitSessionRequest(ctx, client, body, deps, nowMs, true);
+  await spendStep(deps.spend, admitted.charges, nowMs, undefined);
+  const messageHash = feltHex(admitted.hashes.messageHash);
+  const evaluation: PolicyEvaluation = {
+    requestId: ctx.requestId,
+    allowed: true,
+    domainHash: feltHex(admitted.hashes.domainHash),
+    messageHash,
+  };
+  return { status: 200, body: evaluation, headers: admitted.headers, messageHash, auditDetails: contextDetails(admitted) };
 }

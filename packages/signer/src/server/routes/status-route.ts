@@ -1,15 +1,34 @@
 import type { SignerStatus } from "@airlock/core";
 import { feltHex } from "@airlock/core/starknet";
-import type { AuthClient } from "../../config/config-types.js";
-import { describePolicy } from "../../policy/index.js";
+import type { AuthClient, ExchangeConfig } from "../../config/config-types.js";
+import { EXCHANGE_OPERATION_TYPES } from "../../config/exchange-policy-schema.js";
+import { describePolicy, exchangeRuleFor } from "../../policy/index.js";
 import { VERSION } from "../../version.js";
 import { HttpError } from "../http-error.js";
 import type { RequestContext } from "../request-context.js";
 import type { RouteResult, SessionRouteDeps } from "./session-routes.js";
 
 /**
- * GET /v1/status: the keys this client may use, with their session public keys, and a summary
- * of the policy that applies to it. Keys the client is not allowed to use are not listed.
+ * The exchange accounts that list this client, each with the operations its trading policy
+ * allows it there (none on a live account without liveTradingEnabled, none without a policy
+ * entry). Ids, venues and operation names only: never a credential.
+ */
+function exchangeAccountsFor(exchange: ExchangeConfig, clientId: string): NonNullable<SignerStatus["exchangeAccounts"]> {
+  const out: NonNullable<SignerStatus["exchangeAccounts"]> = [];
+  for (const account of exchange.accounts.values()) {
+    if (!account.clients.has(clientId)) continue;
+    const rule = exchangeRuleFor(exchange, clientId, account.account);
+    const tradable = account.environment === "testnet" || account.liveTradingEnabled;
+    const operations = rule && tradable ? EXCHANGE_OPERATION_TYPES.filter((op) => rule.operations.has(op)) : [];
+    out.push({ account: account.account, venue: account.venue, environment: account.environment, operations });
+  }
+  return out;
+}
+
+/**
+ * GET /v1/status: the keys this client may use (with their session public keys), a summary of
+ * the policy that applies to it, and the exchange accounts it may use. Keys the client is not
+ * allowed to use are not listed.
  */
 export async function signerStatus(
   ctx: RequestContext,
@@ -34,6 +53,7 @@ export async function signerStatus(
     defaultKeyId: deps.config.signer.defaultKeyId,
     keys,
     policy: describePolicy(deps.config.policy, client.clientId),
+    exchangeAccounts: exchangeAccountsFor(deps.config.exchange, client.clientId),
   };
   return { status: 200, body, headers: {} };
 }
