@@ -1,4 +1,11 @@
-// Entry point of @airlock/langchain: the Airlock signing tools as a LangChain toolkit.
+// Entry point of @airlock/langchain: the Airlock signing and exchange tools as a LangChain toolkit.
 export { AirlockToolkit } from "./toolkit.js";
-export { signSessionTransactionTool, checkSigningPolicyTool, signerStatusTool } from "./tools.js";
+export {
+  signSessionTransactionTool,
+  checkSigningPolicyTool,
+  signerStatusTool,
+  placeExchangeOrderTool,
+  cancelExchangeOrderTool,
+  getExchangeAccountTool,
+} from "./tools.js";
 export { TOOL_NAMES, TOOL_DESCRIPTIONS, type OperatorSettings, type ToolOutcome } from "@airlock/core/agent-tools";

@@ -1,8 +1,15 @@
-import { ConfigError, type AirlockClient } from "@airlock/core";
+import { ConfigError, Identifier, Venue, type AirlockClient } from "@airlock/core";
 import type { OperatorSettings } from "@airlock/core/agent-tools";
 import { parseFelt } from "@airlock/core/starknet";
 import { BaseToolkit, type StructuredToolInterface } from "@langchain/core/tools";
-import { checkSigningPolicyTool, signerStatusTool, signSessionTransactionTool } from "./tools.js";
+import {
+  cancelExchangeOrderTool,
+  checkSigningPolicyTool,
+  getExchangeAccountTool,
+  placeExchangeOrderTool,
+  signerStatusTool,
+  signSessionTransactionTool,
+} from "./tools.js";
 
 /** Rejects operator settings that could never produce a valid request, before any agent runs. */
 function checkedOperatorSettings(operator: OperatorSettings): Readonly<OperatorSettings> {
@@ -22,15 +29,26 @@ function checkedOperatorSettings(operator: OperatorSettings): Readonly<OperatorS
       throw new ConfigError(`operator setting ${field} must be a non-empty string`, field);
     }
   }
+  if (operator.exchangeAccount !== undefined && !Identifier.safeParse(operator.exchangeAccount).success) {
+    throw new ConfigError("operator setting exchangeAccount must be 1-64 of [A-Za-z0-9._:@-]", "exchangeAccount");
+  }
+  if (operator.venue !== undefined && !Venue.safeParse(operator.venue).success) {
+    throw new ConfigError(`operator setting venue must be one of ${Venue.options.join(", ")}`, "venue");
+  }
+  if (operator.sendExchangeRequests !== undefined && typeof operator.sendExchangeRequests !== "boolean") {
+    throw new ConfigError("operator setting sendExchangeRequests must be a boolean", "sendExchangeRequests");
+  }
   // A copy, frozen: changing the caller's object later cannot widen what the agent may do.
   return Object.freeze({ ...operator });
 }
 
 /**
  * The Airlock tools for a LangChain agent: `airlock_sign_starknet_session_transaction`,
- * `airlock_check_signing_policy` and `airlock_signer_status`, all backed by one
- * {@link AirlockClient}. What the operator fixes (key, account, chain, default validity,
- * requester name) always wins over what the model supplies. Every tool returns compact JSON
+ * `airlock_check_signing_policy`, `airlock_signer_status`, and the exchange tools
+ * `airlock_place_exchange_order`, `airlock_cancel_exchange_order` and
+ * `airlock_get_exchange_account`, all backed by one {@link AirlockClient}. What the operator
+ * fixes (key, account, chain, default validity, requester name, exchange account and venue,
+ * whether exchange requests are sent) always wins over what the model supplies. Every tool returns compact JSON
  * text; refusals come back as results with `ok: false` and a readable `summary`, never as
  * thrown errors, so the agent loop keeps running.
  *
@@ -43,12 +61,19 @@ function checkedOperatorSettings(operator: OperatorSettings): Readonly<OperatorS
  * @throws ConfigError (code CONFIG, `option` names the field) when an operator setting is malformed.
  */
 export class AirlockToolkit extends BaseToolkit {
-  /** The three tools, in a fixed order: sign, check policy, status. */
+  /** The six tools, in a fixed order: sign, check policy, status, place order, cancel order, account. */
   tools: StructuredToolInterface[];
 
   constructor(client: AirlockClient, operator: OperatorSettings = {}) {
     super();
     const settings = checkedOperatorSettings(operator);
-    this.tools = [signSessionTransactionTool(client, settings), checkSigningPolicyTool(client, settings), signerStatusTool(client)];
+    this.tools = [
+      signSessionTransactionTool(client, settings),
+      checkSigningPolicyTool(client, settings),
+      signerStatusTool(client),
+      placeExchangeOrderTool(client, settings),
+      cancelExchangeOrderTool(client, settings),
+      getExchangeAccountTool(client, settings),
+    ];
   }
 }

@@ -1,7 +1,13 @@
 import type { AirlockClient } from "@airlock/core";
 import {
+  CancelExchangeOrderToolInput,
+  GetExchangeAccountToolInput,
   outcomeOfError,
+  PlaceExchangeOrderToolInput,
+  runCancelExchangeOrder,
   runCheckSigningPolicy,
+  runGetExchangeAccount,
+  runPlaceExchangeOrder,
   runSignerStatus,
   runSignSessionTransaction,
   SessionTransactionToolInput,
@@ -52,5 +58,35 @@ export function signerStatusTool(client: AirlockClient) {
     name: TOOL_NAMES.signerStatus,
     description: TOOL_DESCRIPTIONS.signerStatus,
     schema: SignerStatusToolInput,
+  });
+}
+
+/**
+ * `airlock_place_exchange_order`: places a market or limit order through the sidecar (or, with
+ * dryRun, only asks its trading policy); the venue's refusal comes back readable.
+ */
+export function placeExchangeOrderTool(client: AirlockClient, operator: OperatorSettings) {
+  return tool((input) => outcomeText(() => runPlaceExchangeOrder(client, input, operator)), {
+    name: TOOL_NAMES.placeExchangeOrder,
+    description: TOOL_DESCRIPTIONS.placeExchangeOrder,
+    schema: PlaceExchangeOrderToolInput,
+  });
+}
+
+/** `airlock_cancel_exchange_order`: cancels one order (orderId or clientOrderId) or all of a symbol. */
+export function cancelExchangeOrderTool(client: AirlockClient, operator: OperatorSettings) {
+  return tool((input) => outcomeText(() => runCancelExchangeOrder(client, input, operator)), {
+    name: TOOL_NAMES.cancelExchangeOrder,
+    description: TOOL_DESCRIPTIONS.cancelExchangeOrder,
+    schema: CancelExchangeOrderToolInput,
+  });
+}
+
+/** `airlock_get_exchange_account`: account, balances, positions or open orders. */
+export function getExchangeAccountTool(client: AirlockClient, operator: OperatorSettings) {
+  return tool((input) => outcomeText(() => runGetExchangeAccount(client, input, operator)), {
+    name: TOOL_NAMES.getExchangeAccount,
+    description: TOOL_DESCRIPTIONS.getExchangeAccount,
+    schema: GetExchangeAccountToolInput,
   });
 }

@@ -1,5 +1,13 @@
 import { AirlockClient, type AirlockError } from "@airlock/core";
-import { SessionTransactionToolInput, SignerStatusToolInput, TOOL_DESCRIPTIONS, TOOL_NAMES } from "@airlock/core/agent-tools";
+import {
+  CancelExchangeOrderToolInput,
+  GetExchangeAccountToolInput,
+  PlaceExchangeOrderToolInput,
+  SessionTransactionToolInput,
+  SignerStatusToolInput,
+  TOOL_DESCRIPTIONS,
+  TOOL_NAMES,
+} from "@airlock/core/agent-tools";
 import { AirlockToolkit, signerStatusTool } from "@airlock/langchain";
 import { isStructuredTool, ToolInputParsingException } from "@langchain/core/tools";
 import { ToolMessage } from "@langchain/core/messages";
@@ -38,16 +46,24 @@ afterAll(async () => {
 /** A stand-in client whose every method fails with an error no client would throw. */
 function brokenClient(): AirlockClient {
   const fail = () => Promise.reject(new TypeError(`internal failure holding ${SECRET}`));
-  return { signSessionTransaction: fail, evaluatePolicy: fail, status: fail } as unknown as AirlockClient;
+  return { signSessionTransaction: fail, evaluatePolicy: fail, status: fail, signExchangeRequest: fail, evaluateExchangePolicy: fail } as unknown as AirlockClient;
 }
 
 describe("AirlockToolkit: the tools and what the model sees", () => {
-  it("exposes the three tools in a fixed order, with the shared names, descriptions and schemas", async () => {
+  it("exposes the six tools in a fixed order, with the shared names, descriptions and schemas", async () => {
     const tools = new AirlockToolkit(await deadClient(), operator).getTools();
-    expect(tools.map((t) => t.name)).toEqual([TOOL_NAMES.signSessionTransaction, TOOL_NAMES.checkSigningPolicy, TOOL_NAMES.signerStatus]);
-    expect(tools.map((t) => t.description)).toEqual([TOOL_DESCRIPTIONS.signSessionTransaction, TOOL_DESCRIPTIONS.checkSigningPolicy, TOOL_DESCRIPTIONS.signerStatus]);
+    const keys = ["signSessionTransaction", "checkSigningPolicy", "signerStatus", "placeExchangeOrder", "cancelExchangeOrder", "getExchangeAccount"] as const;
+    expect(tools.map((t) => t.name)).toEqual(keys.map((k) => TOOL_NAMES[k]));
+    expect(tools.map((t) => t.description)).toEqual(keys.map((k) => TOOL_DESCRIPTIONS[k]));
     expect(tools.every((t) => isStructuredTool(t))).toBe(true);
-    expect(tools.map((t) => t.schema)).toEqual([SessionTransactionToolInput, SessionTransactionToolInput, SignerStatusToolInput]);
+    expect(tools.map((t) => t.schema)).toEqual([
+      SessionTransactionToolInput,
+      SessionTransactionToolInput,
+      SignerStatusToolInput,
+      PlaceExchangeOrderToolInput,
+      CancelExchangeOrderToolInput,
+      GetExchangeAccountToolInput,
+    ]);
   });
 
   it("gives the model a JSON schema with calls required and the operator-fixable fields optional", async () => {
@@ -85,6 +101,9 @@ describe("AirlockToolkit: the tools and what the model sees", () => {
       [{ defaultValidForSeconds: 86_401 }, "defaultValidForSeconds"],
       [{ keyId: "" }, "keyId"],
       [{ requester: 7 }, "requester"],
+      [{ exchangeAccount: "has space" }, "exchangeAccount"],
+      [{ venue: "ftx" }, "venue"],
+      [{ sendExchangeRequests: "no" }, "sendExchangeRequests"],
     ];
     for (const [settings, field] of cases) {
       let caught: unknown;
@@ -97,6 +116,7 @@ describe("AirlockToolkit: the tools and what the model sees", () => {
       expect((caught as AirlockError).message).not.toContain("0xzz");
     }
     expect(() => new AirlockToolkit(client, { accountAddress: "12345", chainId: SN_SEPOLIA, defaultValidForSeconds: 86_400, keyId: "k", requester: "bot" })).not.toThrow();
+    expect(() => new AirlockToolkit(client, { exchangeAccount: "bf-main", venue: "binance_futures", sendExchangeRequests: false })).not.toThrow();
   });
 });
 
@@ -114,11 +134,36 @@ describe("AirlockToolkit: failures come back as tool results", () => {
     expect(JSON.parse((msg as ToolMessage).content as string)).toMatchObject({ ok: false, error: "unavailable" });
   });
 
+  it("reports an unreachable signer from the exchange tools too, saying nothing reached the exchange", async () => {
+    const [, , , place, cancel, account] = new AirlockToolkit(await deadClient(), { exchangeAccount: "bf", venue: "binance_futures" }).getTools();
+    const inputs = [
+      [place!, { symbol: "BTCUSDT", side: "buy", orderType: "limit", quantity: "0.001", price: "50000" }],
+      [cancel!, { symbol: "BTCUSDT", orderId: "1" }],
+      [account!, { what: "balances" }],
+    ] as const;
+    for (const [t, args] of inputs) {
+      const out = JSON.parse((await t.invoke(args)) as string) as { ok: boolean; error: string; summary: string };
+      expect(out).toMatchObject({ ok: false, error: "unavailable" });
+      expect(out.summary).toContain("Nothing was sent to the exchange.");
+    }
+  });
+
   it("turns an unexpected exception into a generic outcome that carries none of the error's text", async () => {
-    const tools = [...new AirlockToolkit(brokenClient(), operator).getTools(), signerStatusTool(brokenClient())];
+    const tools = [...new AirlockToolkit(brokenClient(), operator).getTools().slice(0, 3), signerStatusTool(brokenClient())];
     for (const t of tools) {
       const text = (await t.invoke(t.name === TOOL_NAMES.signerStatus ? {} : transfer)) as string;
       expect(JSON.parse(text)).toEqual({ ok: false, error: "error", summary: "The signer call failed unexpectedly; nothing was signed." });
+      expect(text).not.toContain(SECRET);
+      expect(text).not.toContain("internal failure");
+    }
+  });
+
+  it("does the same for the exchange tools (signing and dry run)", async () => {
+    const [, , , place, cancel] = new AirlockToolkit(brokenClient(), { exchangeAccount: "bf", venue: "binance_futures" }).getTools();
+    const order = { symbol: "BTCUSDT", side: "buy", orderType: "market", quantity: "1" };
+    for (const [t, args] of [[place!, order], [place!, { ...order, dryRun: true }], [cancel!, { symbol: "BTCUSDT", all: true }]] as const) {
+      const text = (await t.invoke(args)) as string;
+      expect(JSON.parse(text)).toMatchObject({ ok: false, error: "error" });
       expect(text).not.toContain(SECRET);
       expect(text).not.toContain("internal failure");
     }

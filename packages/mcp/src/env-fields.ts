@@ -1,4 +1,4 @@
-import { HexFelt, Identifier } from "@airlock/core";
+import { HexFelt, Identifier, isAirlockError, resolveVenueOrigins, Venue } from "@airlock/core";
 import { z } from "zod";
 
 /** The environment variables airlock-mcp reads. Every other AIRLOCK_* variable is refused. */
@@ -16,6 +16,9 @@ export const ENV_VARS = Object.freeze({
   tlsKey: "AIRLOCK_TLS_KEY",
   tlsPins: "AIRLOCK_TLS_PINNED_SPKI_SHA256",
   expectedSessionPublicKeys: "AIRLOCK_EXPECTED_SESSION_PUBLIC_KEYS",
+  exchangeAccount: "AIRLOCK_EXCHANGE_ACCOUNT",
+  exchangeVenue: "AIRLOCK_EXCHANGE_VENUE",
+  venueOrigins: "AIRLOCK_VENUE_ORIGINS",
 });
 
 // Every message below is fixed text: zod's own messages are never shown, and no message ever
@@ -123,6 +126,27 @@ export const ENV_FIELDS = {
       }
     });
     return Object.fromEntries(entries) as Record<string, string>;
+  }),
+  AIRLOCK_EXCHANGE_ACCOUNT: text.refine((v) => Identifier.safeParse(v).success, "must be 1-64 of [A-Za-z0-9._:@-], starting with a letter or digit"),
+  AIRLOCK_EXCHANGE_VENUE: text.refine((v) => Venue.safeParse(v).success, `must be one of ${Venue.options.join(", ")}`).transform((v) => v as Venue),
+  AIRLOCK_VENUE_ORIGINS: text.max(65_536, "is longer than 65536 characters").transform((value, ctx) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      custom(ctx, "is not valid JSON");
+      return z.NEVER;
+    }
+    // The client's own check, run now so the problem is reported with the others at start.
+    try {
+      resolveVenueOrigins(parsed);
+    } catch (err) {
+      // ConfigError messages are fixed text and option names ("venueOrigins.okx[0] must use https ..."), never values.
+      const message = isAirlockError(err, "CONFIG") ? err.message.replace(/^venueOrigins\.?/, "").trim() : "is not a valid venue origins object";
+      custom(ctx, message.startsWith("must") || message.startsWith("has") ? message : `entry ${message}`);
+      return z.NEVER;
+    }
+    return parsed as Partial<Record<Venue, string[]>>;
   }),
 } as const satisfies Record<(typeof ENV_VARS)[keyof typeof ENV_VARS], z.ZodType<unknown, string>>;
 

@@ -60,6 +60,9 @@ export function loadMcpSettings(env: Readonly<Record<string, string | undefined>
   const chainId = field(ENV_VARS.chainId);
   const timeoutMs = field(ENV_VARS.timeoutMs);
   const expectedSessionPublicKeys = field(ENV_VARS.expectedSessionPublicKeys);
+  const exchangeAccount = field(ENV_VARS.exchangeAccount);
+  const venue = field(ENV_VARS.exchangeVenue);
+  const venueOrigins = field(ENV_VARS.venueOrigins);
   const secret = loadSecret(raw, field, problems, warnings);
   const tls = loadTls(
     {
@@ -82,12 +85,15 @@ export function loadMcpSettings(env: Readonly<Record<string, string | undefined>
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(tls === undefined ? {} : { tls }),
     ...(expectedSessionPublicKeys === undefined ? {} : { expectedSessionPublicKeys }),
+    ...(venueOrigins === undefined ? {} : { venueOrigins }),
   };
   const operator: OperatorSettings = {
     requester: MCP_REQUESTER,
     ...(keyId === undefined ? {} : { keyId }),
     ...(accountAddress === undefined ? {} : { accountAddress }),
     ...(chainId === undefined ? {} : { chainId }),
+    ...(exchangeAccount === undefined ? {} : { exchangeAccount }),
+    ...(venue === undefined ? {} : { venue }),
   };
   return { client, operator, warnings };
 }
@@ -157,9 +163,13 @@ export function clientFromSettings(settings: McpSettings): AirlockClient {
     return new AirlockClient(settings.client);
   } catch (err) {
     if (!isAirlockError(err, "CONFIG")) throw err;
-    const option = (err as { option?: unknown }).option;
+    const option = String((err as { option?: unknown }).option);
     const variable =
-      option === "hmacSecret" ? `${ENV_VARS.hmacSecret} / ${ENV_VARS.hmacSecretFile}` : (VARIABLE_OF_OPTION[String(option)] ?? "AIRLOCK_*");
+      option === "hmacSecret"
+        ? `${ENV_VARS.hmacSecret} / ${ENV_VARS.hmacSecretFile}`
+        : option === "venueOrigins" || option.startsWith("venueOrigins.")
+          ? ENV_VARS.venueOrigins
+          : (VARIABLE_OF_OPTION[option] ?? "AIRLOCK_*");
     // ConfigError messages are built from option names and fixed text only (core's contract).
     throw new McpSettingsError([{ variable, message: err.message }]);
   }

@@ -1,7 +1,13 @@
 import type { AirlockClient } from "@airlock/core";
 import {
+  CancelExchangeOrderToolInput,
+  GetExchangeAccountToolInput,
   outcomeOfError,
+  PlaceExchangeOrderToolInput,
+  runCancelExchangeOrder,
   runCheckSigningPolicy,
+  runGetExchangeAccount,
+  runPlaceExchangeOrder,
   runSignerStatus,
   runSignSessionTransaction,
   SessionTransactionToolInput,
@@ -31,7 +37,10 @@ const INSTRUCTIONS =
   "Airlock signs Starknet session transactions for this agent without ever exposing a private key. " +
   `Call ${TOOL_NAMES.signerStatus} to see which keys and chains the signer allows, ` +
   `${TOOL_NAMES.checkSigningPolicy} for a dry run, and ${TOOL_NAMES.signSessionTransaction} to get a signature. ` +
-  "A refusal names the policy rule that applied; do not retry a refused request unchanged.";
+  "A refusal names the policy rule that applied; do not retry a refused request unchanged. " +
+  `For crypto exchange accounts: ${TOOL_NAMES.getExchangeAccount} reads balances, positions and open orders, ` +
+  `${TOOL_NAMES.placeExchangeOrder} places an order (dryRun: true only checks the trading policy), ${TOOL_NAMES.cancelExchangeOrder} cancels. ` +
+  "An exchange's own refusal comes back as error venue_error with its code and message.";
 
 /**
  * What every tool returns, declared so clients know the structured result. Loose on purpose
@@ -46,6 +55,10 @@ const ToolOutcomeShape = {
   ruleId: z.string().optional().describe("The policy rule that refused the request"),
   retryAfterMs: z.number().optional().describe("When to try again after a rate limit"),
   requestId: z.string().optional().describe("The signer's request id, to find its audit record"),
+  venueError: z
+    .object({ code: z.string(), message: z.string(), status: z.number() })
+    .optional()
+    .describe("venue_error: the exchange's own error code and message, and its HTTP status"),
 };
 // Fails to compile if ToolOutcome ever stops fitting the declared output schema.
 const ToolOutcomeSchema = z.looseObject(ToolOutcomeShape);
@@ -76,8 +89,8 @@ export interface AirlockMcpServerOptions {
 }
 
 /**
- * An MCP server exposing the three Airlock tools (sign, policy dry run, status) backed by
- * `client`. Connect it to a transport (stdio, in-memory, HTTP) with `server.connect()`.
+ * An MCP server exposing the six Airlock tools (sign, policy dry run, status; place, cancel
+ * and read on exchange accounts) backed by `client`. Connect it to a transport (stdio, in-memory, HTTP) with `server.connect()`.
  * Nothing runs until then; the server holds no crypto and no policy of its own.
  */
 export function createAirlockMcpServer({ client, operator }: AirlockMcpServerOptions): McpServer {
@@ -119,6 +132,39 @@ export function createAirlockMcpServer({ client, operator }: AirlockMcpServerOpt
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     () => settle(() => runSignerStatus(client)),
+  );
+  server.registerTool(
+    TOOL_NAMES.placeExchangeOrder,
+    {
+      title: "Place an exchange order",
+      description: TOOL_DESCRIPTIONS.placeExchangeOrder,
+      inputSchema: PlaceExchangeOrderToolInput.shape,
+      outputSchema: ToolOutcomeSchema,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    },
+    (args) => settle(() => runPlaceExchangeOrder(client, args, settings)),
+  );
+  server.registerTool(
+    TOOL_NAMES.cancelExchangeOrder,
+    {
+      title: "Cancel exchange orders",
+      description: TOOL_DESCRIPTIONS.cancelExchangeOrder,
+      inputSchema: CancelExchangeOrderToolInput.shape,
+      outputSchema: ToolOutcomeSchema,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    },
+    (args) => settle(() => runCancelExchangeOrder(client, args, settings)),
+  );
+  server.registerTool(
+    TOOL_NAMES.getExchangeAccount,
+    {
+      title: "Read an exchange account",
+      description: TOOL_DESCRIPTIONS.getExchangeAccount,
+      inputSchema: GetExchangeAccountToolInput.shape,
+      outputSchema: ToolOutcomeSchema,
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    },
+    (args) => settle(() => runGetExchangeAccount(client, args, settings)),
   );
   return server;
 }

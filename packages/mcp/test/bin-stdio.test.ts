@@ -153,7 +153,7 @@ describe("the built airlock-mcp over stdio", () => {
     bin.send({ id: 2, method: "tools/list" });
     bin.send({ id: 3, method: "tools/call", params: { name: TOOL_NAMES.signerStatus, arguments: {} } });
     bin.send({ id: 4, method: "tools/call", params: { name: TOOL_NAMES.signSessionTransaction, arguments: { calls: [{ contractAddress: TOKEN, entrypoint: "upgrade" }] } } });
-    expect((await bin.response(2))["result"].tools).toHaveLength(3);
+    expect((await bin.response(2))["result"].tools).toHaveLength(6);
     expect((await bin.response(3))["result"].isError).toBe(false);
     const denied = (await bin.response(4))["result"];
     expect(denied.isError).toBe(true);

@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 describe("the MCP server's tool list", () => {
-  it("announces itself and the three tools with their fixed names and descriptions", async () => {
+  it("announces itself and the six tools with their fixed names and descriptions", async () => {
     expect(mcp.getServerVersion()).toMatchObject(SERVER_INFO);
     expect(mcp.getInstructions()).toContain(TOOL_NAMES.signSessionTransaction);
     const { tools } = await mcp.listTools();
@@ -56,6 +56,14 @@ describe("the MCP server's tool list", () => {
     expect(byName.get(TOOL_NAMES.signSessionTransaction)?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     expect(byName.get(TOOL_NAMES.checkSigningPolicy)?.annotations).toMatchObject({ readOnlyHint: true });
     expect(byName.get(TOOL_NAMES.signerStatus)?.annotations).toMatchObject({ readOnlyHint: true });
+    for (const key of ["placeExchangeOrder", "cancelExchangeOrder", "getExchangeAccount"] as const) {
+      expect(byName.get(TOOL_NAMES[key])?.description).toBe(TOOL_DESCRIPTIONS[key]);
+      // They reach an exchange: open world.
+      expect(byName.get(TOOL_NAMES[key])?.annotations).toMatchObject({ openWorldHint: true });
+    }
+    expect(byName.get(TOOL_NAMES.placeExchangeOrder)?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: false });
+    expect(byName.get(TOOL_NAMES.getExchangeAccount)?.annotations).toMatchObject({ readOnlyHint: true });
+    expect(mcp.getInstructions()).toContain(TOOL_NAMES.placeExchangeOrder);
   });
 
   it("publishes the input schemas the model fills, as JSON Schema", async () => {
@@ -75,6 +83,14 @@ describe("the MCP server's tool list", () => {
     expect(status.inputSchema.type).toBe("object");
     expect(Object.keys(status.inputSchema.properties ?? {})).toEqual([]);
     for (const tool of tools) expect(tool.outputSchema?.required).toEqual(expect.arrayContaining(["ok", "summary"]));
+    const place = tools.find((t) => t.name === TOOL_NAMES.placeExchangeOrder)!.inputSchema as Record<string, any>;
+    expect(place.required).toEqual(["symbol", "side", "orderType", "quantity"]);
+    expect(place.properties.side).toMatchObject({ enum: ["buy", "sell"] });
+    expect(place.properties.venue.enum).toContain("hyperliquid");
+    const cancel = tools.find((t) => t.name === TOOL_NAMES.cancelExchangeOrder)!.inputSchema as Record<string, any>;
+    expect(cancel.required).toEqual(["symbol"]);
+    const account = tools.find((t) => t.name === TOOL_NAMES.getExchangeAccount)!.inputSchema as Record<string, any>;
+    expect(account.properties.what.enum).toEqual(["account", "balances", "positions", "open_orders"]);
   });
 });
 
@@ -184,7 +200,7 @@ describe("failures that are not the model's", () => {
       // Without operator settings the model must name the account: asked for, not guessed.
       const noAccount = await downMcp.callTool({ name: TOOL_NAMES.signSessionTransaction, arguments: { calls: transferCalls } });
       expect(outcomeOf(noAccount)).toMatchObject({ ok: false, error: "invalid_input", summary: expect.stringContaining("accountAddress is required") });
-      expect((await downMcp.listTools()).tools).toHaveLength(3);
+      expect((await downMcp.listTools()).tools).toHaveLength(6);
     } finally {
       await downMcp.close();
       await downServer.close();

@@ -27,6 +27,7 @@ const SETTING_OF_OPTION: Readonly<Record<string, string>> = {
   "tls.key": "AIRLOCK_TLS_KEY",
   "tls.pinnedPublicKeySha256": "AIRLOCK_TLS_PINNED_SPKI_SHA256",
   expectedSessionPublicKeys: "AIRLOCK_EXPECTED_SESSION_PUBLIC_KEYS",
+  venueOrigins: "AIRLOCK_VENUE_ORIGINS",
 };
 
 interface Started {
@@ -42,7 +43,7 @@ export class AirlockService extends Service {
   static override serviceType = AIRLOCK_SERVICE_TYPE;
 
   override capabilityDescription =
-    "Asks the Airlock signer sidecar to sign Starknet session transactions under its policy, dry-runs its policy, and reports its status. The agent never holds a key.";
+    "Asks the Airlock signer sidecar to sign Starknet session transactions and exchange orders under its policy, dry-runs its policy, and reports its status. The agent never holds a key or an exchange secret.";
 
   readonly #started: Started | undefined;
   readonly #status: StatusCache | undefined;
@@ -67,7 +68,8 @@ export class AirlockService extends Service {
       // The settings schema mirrors the client's checks; this only catches a drift between them.
       if (isAirlockError(err, "CONFIG")) {
         const option = (err as { option?: string }).option;
-        const setting = (option === undefined ? undefined : SETTING_OF_OPTION[option]) ?? "";
+        // Per-venue options ("venueOrigins.okx") belong to their parent setting.
+        const setting = (option === undefined ? undefined : (SETTING_OF_OPTION[option] ?? SETTING_OF_OPTION[option.split(".")[0]!])) ?? "";
         throw new AirlockSettingsError(setting, `${setting === "" ? "Airlock plugin settings" : setting}: ${err.message}`);
       }
       throw err;

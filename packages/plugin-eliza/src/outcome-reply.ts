@@ -1,11 +1,20 @@
 import type { ToolOutcome } from "@airlock/core/agent-tools";
 import type { ActionResult, HandlerCallback, IAgentRuntime } from "@elizaos/core";
 import type { MissingField } from "./action-input.js";
+import type { ExchangeMissingField } from "./exchange-input.js";
 
-const ASK_FOR: Readonly<Record<MissingField, string>> = {
+const ASK_FOR: Readonly<Record<MissingField | ExchangeMissingField, string>> = {
   calls: "the calls to make (contract address, function name and arguments)",
   accountAddress: "the session account address (0x...) that executes them",
   chainId: "the Starknet network (e.g. SN_SEPOLIA or SN_MAIN)",
+  symbol: "the symbol, as the exchange writes it (e.g. BTCUSDT, BTC-USDT or BTC)",
+  side: "whether to buy or sell",
+  orderType: "market or limit order",
+  quantity: "the order size",
+  price: "the limit price",
+  order: "which order: its order id or client order id, or to cancel all orders of the symbol",
+  exchangeAccount: "the exchange account to use",
+  venue: "the exchange (binance, binance_futures, bybit, okx, kucoin, kucoin_futures, hyperliquid or asterdex)",
 };
 
 /**
@@ -28,9 +37,9 @@ export async function reply(
 }
 
 /** Asks the user for what is missing instead of guessing it. */
-export function askFor(actionName: string, callback: HandlerCallback | undefined, missing: MissingField[]): Promise<ActionResult> {
+export function askFor(actionName: string, callback: HandlerCallback | undefined, missing: readonly (MissingField | ExchangeMissingField)[]): Promise<ActionResult> {
   const text = `I need more details before I ask the signer: ${missing.map((m) => ASK_FOR[m]).join("; ")}. Nothing was signed.`;
-  return reply(actionName, callback, { success: false, text, data: { missing }, error: "missing_parameters" });
+  return reply(actionName, callback, { success: false, text, data: { missing: [...missing] }, error: "missing_parameters" });
 }
 
 /** The refusal of a request the binding could not build (malformed input, unreadable message). */

@@ -1,5 +1,5 @@
-import type { AirlockClientOptions } from "@airlock/core";
-import { Identifier } from "@airlock/core";
+import type { AirlockClientOptions, VenueOriginsOption } from "@airlock/core";
+import { Identifier, isAirlockError, resolveVenueOrigins, Venue } from "@airlock/core";
 import type { OperatorSettings } from "@airlock/core/agent-tools";
 import { encodeShortString, feltHex, HEX_FELT_PATTERN, parseFelt } from "@airlock/core/starknet";
 import type { IAgentRuntime } from "@elizaos/core";
@@ -34,6 +34,13 @@ export const SETTINGS = Object.freeze({
   AIRLOCK_TLS_KEY: { required: false, sensitive: false, expected: "the path of a PEM file with the client private key (mTLS)" },
   AIRLOCK_TLS_PINNED_SPKI_SHA256: { required: false, sensitive: false, expected: "1 to 32 comma-separated base64 SHA-256 SPKI pins (44 characters each)" },
   AIRLOCK_EXPECTED_SESSION_PUBLIC_KEYS: { required: false, sensitive: false, expected: 'a JSON object of key id to 0x-hex session public key, e.g. {"default":"0x..."}' },
+  AIRLOCK_EXCHANGE_ACCOUNT: { required: false, sensitive: false, expected: "an exchange account id configured in the sidecar: 1-64 of [A-Za-z0-9._:@-]" },
+  AIRLOCK_EXCHANGE_VENUE: { required: false, sensitive: false, expected: `one of ${Venue.options.join(", ")}` },
+  AIRLOCK_VENUE_ORIGINS: {
+    required: false,
+    sensitive: false,
+    expected: 'a JSON object of venue to an array of API origins, e.g. {"binance_futures":["https://gateway.example"]} (https, or http on a loopback host)',
+  },
 } satisfies Record<string, SettingSpec>);
 
 export type SettingName = keyof typeof SETTINGS;
@@ -115,6 +122,31 @@ const RawSettings = z
       })
       .pipe(z.record(Identifier, z.string().refine(nonZeroHexFelt)).refine((keys) => Object.keys(keys).length <= 1024))
       .optional(),
+    AIRLOCK_EXCHANGE_ACCOUNT: Identifier.optional(),
+    AIRLOCK_EXCHANGE_VENUE: Venue.optional(),
+    AIRLOCK_VENUE_ORIGINS: z
+      .string()
+      .max(MAX_JSON_CHARS)
+      .transform((v, ctx) => {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(v) as unknown;
+        } catch {
+          ctx.addIssue({ code: "custom", message: "not JSON" });
+          return z.NEVER;
+        }
+        // The client's own check, run here so the refusal names the setting at start.
+        try {
+          resolveVenueOrigins(parsed);
+        } catch (err) {
+          // ConfigError messages are fixed text and option names (venueOrigins.okx[0] ...), never values.
+          const detail = isAirlockError(err, "CONFIG") ? err.message.replace(/^venueOrigins\.?/, "").trim() : "is invalid";
+          ctx.addIssue({ code: "custom", message: `AIRLOCK_VENUE_ORIGINS ${/^(must|has)\b/.test(detail) ? detail : `entry ${detail}`}` });
+          return z.NEVER;
+        }
+        return parsed as VenueOriginsOption;
+      })
+      .optional(),
   })
   .superRefine((s, ctx) => {
     // Messages written here start with the setting's name; they are used as they are.
@@ -189,6 +221,7 @@ export async function loadAirlockSettings(runtime: IAgentRuntime): Promise<Airlo
     ...(s.AIRLOCK_KEY_ID === undefined ? {} : { keyId: s.AIRLOCK_KEY_ID }),
     ...(s.AIRLOCK_TIMEOUT_MS === undefined ? {} : { timeoutMs: s.AIRLOCK_TIMEOUT_MS }),
     ...(s.AIRLOCK_EXPECTED_SESSION_PUBLIC_KEYS === undefined ? {} : { expectedSessionPublicKeys: s.AIRLOCK_EXPECTED_SESSION_PUBLIC_KEYS }),
+    ...(s.AIRLOCK_VENUE_ORIGINS === undefined ? {} : { venueOrigins: s.AIRLOCK_VENUE_ORIGINS }),
     ...(tlsSet
       ? {
           tls: {
@@ -205,6 +238,8 @@ export async function loadAirlockSettings(runtime: IAgentRuntime): Promise<Airlo
     ...(s.AIRLOCK_ACCOUNT_ADDRESS === undefined ? {} : { accountAddress: s.AIRLOCK_ACCOUNT_ADDRESS }),
     ...(s.AIRLOCK_CHAIN_ID === undefined ? {} : { chainId: s.AIRLOCK_CHAIN_ID }),
     ...(s.AIRLOCK_DEFAULT_VALID_FOR_SECONDS === undefined ? {} : { defaultValidForSeconds: s.AIRLOCK_DEFAULT_VALID_FOR_SECONDS }),
+    ...(s.AIRLOCK_EXCHANGE_ACCOUNT === undefined ? {} : { exchangeAccount: s.AIRLOCK_EXCHANGE_ACCOUNT }),
+    ...(s.AIRLOCK_EXCHANGE_VENUE === undefined ? {} : { venue: s.AIRLOCK_EXCHANGE_VENUE }),
   };
   return { clientOptions, operator };
 }

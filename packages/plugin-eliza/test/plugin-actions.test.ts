@@ -2,7 +2,15 @@ import { TOOL_DESCRIPTIONS, TOOL_NAMES } from "@airlock/core/agent-tools";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { findSecret, newClient, newKey, sidecarEnv, SN_SEPOLIA, startTestSidecar, type TestSidecar } from "../../../test/support/sidecar-harness.js";
 import { starkKey, starknetJsHashes, verifiesWithStarknetJs } from "../../../test/support/starknet-js-reference.js";
-import pluginDefault, { AIRLOCK_SIGNER_STATUS, airlockPlugin, CHECK_SIGNING_POLICY, SIGN_STARKNET_SESSION_TX } from "../src/index.js";
+import pluginDefault, {
+  AIRLOCK_SIGNER_STATUS,
+  airlockPlugin,
+  CANCEL_EXCHANGE_ORDER,
+  CHECK_SIGNING_POLICY,
+  GET_EXCHANGE_ACCOUNT,
+  PLACE_EXCHANGE_ORDER,
+  SIGN_STARKNET_SESSION_TX,
+} from "../src/index.js";
 import { runAction, startAgent, type TestAgent } from "./support/test-agent.js";
 
 const agentClient = newClient("agent");
@@ -65,13 +73,27 @@ afterAll(async () => {
 });
 
 describe("the plugin object", () => {
-  it("has the shape ElizaOS loads: service, three actions, a provider, default export", () => {
+  it("has the shape ElizaOS loads: service, six actions, a provider, default export", () => {
     expect(pluginDefault).toBe(airlockPlugin);
     expect(airlockPlugin.name).toBe("airlock");
     expect(airlockPlugin.services?.map((s) => s.serviceType)).toEqual(["airlock"]);
-    expect(airlockPlugin.actions?.map((a) => a.name)).toEqual([SIGN_STARKNET_SESSION_TX, CHECK_SIGNING_POLICY, AIRLOCK_SIGNER_STATUS]);
+    expect(airlockPlugin.actions?.map((a) => a.name)).toEqual([
+      SIGN_STARKNET_SESSION_TX,
+      CHECK_SIGNING_POLICY,
+      AIRLOCK_SIGNER_STATUS,
+      PLACE_EXCHANGE_ORDER,
+      CANCEL_EXCHANGE_ORDER,
+      GET_EXCHANGE_ACCOUNT,
+    ]);
     expect(airlockPlugin.providers?.map((p) => p.name)).toEqual(["AIRLOCK_SIGNER"]);
-    const descriptions = [TOOL_DESCRIPTIONS.signSessionTransaction, TOOL_DESCRIPTIONS.checkSigningPolicy, TOOL_DESCRIPTIONS.signerStatus];
+    const descriptions = [
+      TOOL_DESCRIPTIONS.signSessionTransaction,
+      TOOL_DESCRIPTIONS.checkSigningPolicy,
+      TOOL_DESCRIPTIONS.signerStatus,
+      TOOL_DESCRIPTIONS.placeExchangeOrder,
+      TOOL_DESCRIPTIONS.cancelExchangeOrder,
+      TOOL_DESCRIPTIONS.getExchangeAccount,
+    ];
     airlockPlugin.actions?.forEach((a, i) => {
       expect(a.description).toBe(descriptions[i]);
       expect(a.similes?.length).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 // Entry point of @airlock/core/agent-tools: the tools every framework binding exposes.
 export { TOOL_NAMES, TOOL_DESCRIPTIONS, ToolCall, SessionTransactionToolInput, SignerStatusToolInput } from "./tool-specs.js";
+export { PlaceExchangeOrderToolInput, CancelExchangeOrderToolInput, GetExchangeAccountToolInput } from "./exchange-tool-specs.js";
 export { outcomeOfError, invalidInput, toolOutputText, type ToolOutcome, type ToolFailure } from "./tool-outcome.js";
 export {
   runSignSessionTransaction,
@@ -8,3 +9,6 @@ export {
   sessionRequestFromToolInput,
   type OperatorSettings,
 } from "./run-tools.js";
+export { runPlaceExchangeOrder, runCancelExchangeOrder, runGetExchangeAccount } from "./exchange-tools.js";
+export { placeOrderFromToolInput, cancelFromToolInput, accountReadFromToolInput, type ExchangeToolRequest } from "./exchange-input.js";
+export { orderIdsOf, boundedVenueBody, MAX_VENUE_RESPONSE_CHARS } from "./exchange-outcome.js";

@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
 import type { AirlockClient } from "../client/airlock-client.js";
 import { normalizeFelt } from "../starknet/felt.js";
+import type { Venue } from "../wire/exchange-schemas.js";
 import type { SessionTransactionRequest } from "../wire/session-schemas.js";
 import { invalidInput, outcomeOfError, type ToolFailure, type ToolOutcome } from "./tool-outcome.js";
 import { SessionTransactionToolInput, TOOL_NAMES } from "./tool-specs.js";
 
 /**
  * What the operator fixed for an agent. Operator settings always win over what the model
- * supplies: the model never chooses the key, and cannot move the account or chain the
- * operator pinned.
+ * supplies: the model never chooses the key, and cannot move the account, chain, exchange
+ * account or venue the operator pinned.
  */
 export interface OperatorSettings {
   readonly keyId?: string | undefined;
@@ -18,6 +19,15 @@ export interface OperatorSettings {
   readonly defaultValidForSeconds?: number | undefined;
   /** Who asks (the agent's name), recorded in the signer's audit context. */
   readonly requester?: string | undefined;
+  /** Exchange account the agent trades on; when set, the model cannot name another one. */
+  readonly exchangeAccount?: string | undefined;
+  /** Venue of that account; when set, the model cannot name another one. */
+  readonly venue?: Venue | undefined;
+  /**
+   * Whether the exchange tools send signed requests to the venue (default true). When false,
+   * they return the signed request for the application to send, and nothing reaches the venue.
+   */
+  readonly sendExchangeRequests?: boolean | undefined;
 }
 
 const DEFAULT_VALID_FOR_SECONDS = 300;
@@ -126,9 +136,11 @@ export async function runSignerStatus(client: AirlockClient): Promise<ToolOutcom
     const { requestId: _drop, ...status } = await client.status();
     const keys = status.keys.map((k) => `${k.keyId}=${k.sessionPublicKey}`).join(", ") || "none";
     const chains = status.policy.chainIds === "any" ? "any chain" : status.policy.chainIds.join(", ");
+    const accounts = status.exchangeAccounts ?? [];
+    const exchange = accounts.length === 0 ? "" : ` Exchange accounts: ${accounts.map((a) => `${a.account} (${a.venue}, ${a.environment})`).join(", ")}.`;
     return {
       ok: true,
-      summary: `Signer reachable (${status.signerProvider} keys, version ${status.version}). Keys this agent may use: ${keys}. Chains: ${chains}. Spending limits: ${status.policy.spendingLimits.length}.`,
+      summary: `Signer reachable (${status.signerProvider} keys, version ${status.version}). Keys this agent may use: ${keys}. Chains: ${chains}. Spending limits: ${status.policy.spendingLimits.length}.${exchange}`,
       data: status,
     };
   } catch (err) {

@@ -2,19 +2,21 @@ import { isAirlockError, type AirlockError } from "../client/errors.js";
 
 /**
  * What a tool hands back to the agent: compact, JSON-serialisable, and readable by a model.
- * Refusals (policy, rate limit, bad input) are outcomes with `ok: false`, never exceptions, so
- * an agent loop keeps running and the model can adjust. No outcome ever holds a secret: it is
+ * Refusals (policy, rate limit, bad input, an exchange's own refusal) are outcomes with
+ * `ok: false`, never exceptions, so an agent loop keeps running and the model can adjust. No outcome ever holds a secret: it is
  * built only from the sidecar's public answers and the client's typed errors.
  */
 export type ToolOutcome =
   | { ok: true; summary: string; data: Record<string, unknown> }
   | {
       ok: false;
-      error: "policy_denied" | "rate_limited" | "invalid_input" | "not_configured" | "unavailable" | "rejected" | "invalid_response" | "error";
+      error: "policy_denied" | "rate_limited" | "invalid_input" | "not_configured" | "unavailable" | "rejected" | "invalid_response" | "venue_error" | "error";
       summary: string;
       ruleId?: string;
       retryAfterMs?: number;
       requestId?: string;
+      /** venue_error: the exchange's own code and message (bounded) and its HTTP status. */
+      venueError?: { code: string; message: string; status: number };
     };
 
 export type ToolFailure = Extract<ToolOutcome, { ok: false }>;

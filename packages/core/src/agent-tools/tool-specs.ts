@@ -9,6 +9,9 @@ export const TOOL_NAMES = Object.freeze({
   signSessionTransaction: "airlock_sign_starknet_session_transaction",
   checkSigningPolicy: "airlock_check_signing_policy",
   signerStatus: "airlock_signer_status",
+  placeExchangeOrder: "airlock_place_exchange_order",
+  cancelExchangeOrder: "airlock_cancel_exchange_order",
+  getExchangeAccount: "airlock_get_exchange_account",
 });
 
 export const TOOL_DESCRIPTIONS = Object.freeze({
@@ -21,6 +24,15 @@ export const TOOL_DESCRIPTIONS = Object.freeze({
     "Nothing is signed and no spending budget is used.",
   signerStatus:
     "Show the Airlock signer's status: whether it is reachable, the session public keys the agent may use, and a summary of the signing policy (chains, allowlists, spending limits).",
+  placeExchangeOrder:
+    "Place a market or limit order on a crypto exchange account (Binance, Bybit, OKX, KuCoin, Hyperliquid, Asterdex) through the Airlock signer. " +
+    "The signer checks the order against its trading policy (venues, symbols, sizes, order rates), signs it with exchange credentials you never see, and the order goes to the exchange. " +
+    "You get the order id, or the policy rule or the exchange error that refused it. Set dryRun to only check the policy.",
+  cancelExchangeOrder:
+    "Cancel an open order on a crypto exchange account through the Airlock signer: one order by orderId or clientOrderId, or every open order of a symbol with all=true. " +
+    "You get the exchange's answer, or the policy rule or the exchange error that refused it.",
+  getExchangeAccount:
+    "Read a crypto exchange account through the Airlock signer: the account summary, balances, positions or open orders (optionally for one symbol). Nothing is traded.",
 });
 
 export const ToolCall = z.object({
