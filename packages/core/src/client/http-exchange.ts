@@ -1,11 +1,10 @@
+import { MAX_RESPONSE_BYTES, readBoundedBytes } from "./bounded-body.js";
 import { randomBytes } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { HEADER } from "../wire/headers.js";
 import { canonicalString, computeRequestSignature, sha256Hex } from "../wire/hmac.js";
 import { InvalidResponseError } from "./errors.js";
 
-/** Largest response body the client reads; anything bigger is refused unread. */
-export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** One request to the sidecar, before authentication. */
 export interface OutgoingRequest {
@@ -79,25 +78,12 @@ export async function exchange(
 }
 
 async function readBounded(body: Dispatcher.ResponseData["body"], headers: RawResponse["headers"], status: number): Promise<string> {
-  const declared = headers["content-length"];
-  if (typeof declared === "string" && /^\d+$/.test(declared) && Number(declared) > MAX_RESPONSE_BYTES) {
-    body.destroy();
-    throw new InvalidResponseError("body_too_large", `declared ${declared} bytes, limit ${MAX_RESPONSE_BYTES}`, { status });
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_RESPONSE_BYTES) {
-      body.destroy();
-      throw new InvalidResponseError("body_too_large", `more than ${MAX_RESPONSE_BYTES} bytes`, { status });
-    }
-    chunks.push(buf);
-  }
+  const bytes = await readBoundedBytes(body, headers, () => new InvalidResponseError("body_too_large", `more than ${MAX_RESPONSE_BYTES} bytes`, { status }));
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks, size));
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new InvalidResponseError("malformed_json", "body is not valid UTF-8", { status });
   }
 }
+
+export { MAX_RESPONSE_BYTES };

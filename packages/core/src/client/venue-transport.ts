@@ -1,7 +1,7 @@
 import { Pool, type Dispatcher } from "undici";
 import type { SignedExchangeRequest } from "../wire/exchange-schemas.js";
 import { ConfigError, VenueSendError } from "./errors.js";
-import { MAX_RESPONSE_BYTES } from "./http-exchange.js";
+import { MAX_RESPONSE_BYTES, readBoundedBytes } from "./bounded-body.js";
 import { classifyTransportError } from "./retry-policy.js";
 import { rawPathOf } from "./signed-request-checks.js";
 
@@ -106,24 +106,9 @@ function venueFailure(err: unknown, deadlineMs: number | undefined, origin: stri
 }
 
 async function readBounded(body: Dispatcher.ResponseData["body"], headers: Record<string, string | string[] | undefined>, origin: string, status: number): Promise<string> {
-  const tooLarge = () =>
-    new VenueSendError("INVALID_RESPONSE", `${origin} answered more than ${MAX_RESPONSE_BYTES} bytes; the request was processed`, true, origin, { status });
-  const declared = headers["content-length"];
-  if (typeof declared === "string" && /^\d+$/.test(declared) && Number(declared) > MAX_RESPONSE_BYTES) {
-    body.destroy();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_RESPONSE_BYTES) {
-      body.destroy();
-      throw tooLarge();
-    }
-    chunks.push(buf);
-  }
+  const bytes = await readBoundedBytes(body, headers, () =>
+    new VenueSendError("INVALID_RESPONSE", `${origin} answered more than ${MAX_RESPONSE_BYTES} bytes; the request was processed`, true, origin, { status }),
+  );
   // Venue data, not something verified: invalid UTF-8 is replaced, not refused.
-  return new TextDecoder("utf-8").decode(Buffer.concat(chunks, size));
+  return new TextDecoder("utf-8").decode(bytes);
 }
