@@ -1,10 +1,9 @@
 import type { AirlockClient } from "@airlock/core";
 import type { OperatorSettings, ToolOutcome } from "@airlock/core/agent-tools";
 import type { ActionResult, HandlerCallback, IAgentRuntime, Memory } from "@elizaos/core";
-import { airlockServiceOf } from "../airlock-service.js";
 import { resolveExchangeInput } from "../exchange-input.js";
 import type { ExchangeKind } from "../exchange-templates.js";
-import { askFor, logOutcome, notConfigured, refuse, reply } from "../outcome-reply.js";
+import { handleToolAction } from "./tool-action.js";
 
 /**
  * How an exchange action shows an outcome: the summary, and for later actions the ids and
@@ -36,7 +35,7 @@ export function presentExchange(outcome: ToolOutcome): { success: boolean; text:
  * or the model, grounded in the message), missing ones asked for, then one call through
  * @airlock/core/agent-tools, which signs through the sidecar and sends to the exchange.
  */
-export async function handleExchangeAction(
+export function handleExchangeAction(
   actionName: string,
   kind: ExchangeKind,
   runtime: IAgentRuntime,
@@ -44,26 +43,5 @@ export async function handleExchangeAction(
   callback: HandlerCallback | undefined,
   run: (client: AirlockClient, input: unknown, operator: OperatorSettings) => Promise<ToolOutcome>,
 ): Promise<ActionResult> {
-  const service = airlockServiceOf(runtime);
-  if (service === undefined) return notConfigured(actionName, callback);
-  const resolved = await resolveExchangeInput(kind, runtime, message, service.operator);
-  switch (resolved.kind) {
-    case "missing":
-      return askFor(actionName, callback, resolved.missing);
-    case "invalid":
-      return refuse(actionName, callback, "invalid_input", resolved.summary);
-    case "unreadable":
-      // The reason only: the model's answer and the message stay out of the logs.
-      runtime.logger?.warn({ src: "plugin:airlock", action: actionName, reason: resolved.reason }, "Could not read the exchange request with the model");
-      return refuse(actionName, callback, "unreadable_message", resolved.summary);
-    case "ready": {
-      const outcome = await run(service.client, resolved.input, service.operator);
-      logOutcome(runtime, actionName, outcome);
-      return reply(actionName, callback, {
-        ...presentExchange(outcome),
-        data: outcome as unknown as Record<string, unknown>,
-        ...(outcome.ok ? {} : { error: outcome.error }),
-      });
-    }
-  }
+  return handleToolAction(actionName, "exchange request", runtime, message, callback, (rt, msg, op) => resolveExchangeInput(kind, rt, msg, op), run, presentExchange);
 }
