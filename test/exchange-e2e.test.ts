@@ -1,8 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { AirlockClient } from "@airlock/core";
+import type { AirlockClient } from "@airlock/core";
 import { TOOL_NAMES, type OperatorSettings } from "@airlock/core/agent-tools";
 import { AirlockToolkit } from "@airlock/langchain";
 import { createAirlockMcpServer } from "@airlock/mcp";
@@ -16,7 +13,8 @@ import { CANCEL_EXCHANGE_ORDER, GET_EXCHANGE_ACCOUNT, PLACE_EXCHANGE_ORDER } fro
 import { runAction, startAgent, type TestAgent } from "../packages/plugin-eliza/test/support/test-agent.js";
 import { createBinanceFake, type BinanceFake } from "../packages/signer/test/exchange/fakes/binance-fake.js";
 import { createHyperliquidFake, type HyperliquidFake } from "../packages/signer/test/exchange/fakes/hyperliquid-fake.js";
-import { findSecret, newClient, newKey, sidecarEnv, startTestSidecar, type TestSidecar } from "./support/sidecar-harness.js";
+import { ALL_EXCHANGE_OPERATIONS, startExchangeSidecar, type ExchangeSidecar } from "./support/exchange-sidecar.js";
+import { findSecret, newClient, type TestSidecar } from "./support/sidecar-harness.js";
 
 // The agent side of exchange signing, end to end: a LangChain agent (createAgent, scripted
 // model), an ElizaOS AgentRuntime and an MCP client each place, inspect and cancel orders on
@@ -31,13 +29,12 @@ const hlAddress = new Wallet(hlPrivateKey).address.toLowerCase();
 
 const BF: OperatorSettings = { exchangeAccount: "bf-test", venue: "binance_futures", requester: "e2e" };
 const HL: OperatorSettings = { exchangeAccount: "hl-test", venue: "hyperliquid", requester: "e2e" };
-const TRADING_OPS = "[place_order, cancel_order, cancel_all, get_account, get_balances, get_positions, get_open_orders]";
 
 let binance: BinanceFake;
 let hyperliquid: HyperliquidFake;
+let setup: ExchangeSidecar;
 let sc: TestSidecar;
 let client: AirlockClient;
-let dir: string;
 /** Everything any framework handed back, checked for secrets at the end. */
 const shown: unknown[] = [];
 
@@ -46,41 +43,26 @@ beforeAll(async () => {
   hyperliquid = createHyperliquidFake({ network: "testnet", wallets: [hlAddress], assets: { 0: "BTC", 1: "ETH" } });
   await binance.start();
   await hyperliquid.start();
-  dir = await mkdtemp(join(tmpdir(), "airlock-exchange-e2e-"));
-  const policy = join(dir, "policy.yaml");
   // SOLUSDT and SOL are allowed by the policy but unknown to the venues: the venue refuses them.
-  await writeFile(
-    policy,
-    [
-      "version: 1",
-      "exchange:",
-      `  - { client: agent, account: bf-test, operations: ${TRADING_OPS}, symbols: { BTCUSDT: { maxQuantity: "1" }, ETHUSDT: {}, SOLUSDT: {} }, ordersPerMinute: 100 }`,
-      `  - { client: agent, account: hl-test, operations: ${TRADING_OPS}, symbols: { BTC: { maxQuantity: "1" }, ETH: {}, SOL: {} } }`,
-      "",
-    ].join("\n"),
-  );
-  const accounts = [
-    { account: "bf-test", venue: "binance_futures", environment: "testnet", baseUrl: binance.url, ...binanceKey, clients: [agent.id] },
-    { account: "hl-test", venue: "hyperliquid", environment: "testnet", baseUrl: hyperliquid.url, privateKey: hlPrivateKey, assets: { BTC: 0, ETH: 1, SOL: 5 }, clients: [agent.id] },
-  ];
-  sc = await startTestSidecar(
-    sidecarEnv({ clients: [agent], keys: [newKey("default")], extra: { KEYRING_EXCHANGE_ACCOUNTS_JSON: JSON.stringify(accounts), KEYRING_POLICY_FILE: policy } }),
-  );
-  sc.untrackedTraffic = true;
-  client = new AirlockClient({
-    baseUrl: sc.url,
-    clientId: agent.id,
-    hmacSecret: agent.secret,
+  setup = await startExchangeSidecar({
+    agent,
+    accounts: [
+      { account: "bf-test", venue: "binance_futures", environment: "testnet", baseUrl: binance.url, ...binanceKey, clients: [agent.id] },
+      { account: "hl-test", venue: "hyperliquid", environment: "testnet", baseUrl: hyperliquid.url, privateKey: hlPrivateKey, assets: { BTC: 0, ETH: 1, SOL: 5 }, clients: [agent.id] },
+    ],
+    policyEntries: [
+      `{ client: agent, account: bf-test, operations: ${ALL_EXCHANGE_OPERATIONS}, symbols: { BTCUSDT: { maxQuantity: "1" }, ETHUSDT: {}, SOLUSDT: {} }, ordersPerMinute: 100 }`,
+      `{ client: agent, account: hl-test, operations: ${ALL_EXCHANGE_OPERATIONS}, symbols: { BTC: { maxQuantity: "1" }, ETH: {}, SOL: {} } }`,
+    ],
     venueOrigins: { binance_futures: [binance.url], hyperliquid: [hyperliquid.url] },
   });
+  ({ sc, client } = setup);
 });
 
 afterAll(async () => {
-  await client?.close();
-  await sc?.close();
+  await setup?.close();
   await binance?.close();
   await hyperliquid?.close();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
 const openBinanceOrders = () => binance.orders(binanceKey.apiKey).filter((o) => o.status === "open");

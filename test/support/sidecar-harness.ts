@@ -157,6 +157,7 @@ function secretsOf(env: Readonly<Record<string, string>>): string[] {
   };
   fromJson("KEYRING_AUTH_CLIENTS_JSON", "hmacSecret");
   fromJson("KEYRING_SIGNING_KEYS_JSON", "privateKey");
+  for (const field of ["apiSecret", "passphrase", "privateKey"]) fromJson("KEYRING_EXCHANGE_ACCOUNTS_JSON", field);
   for (const name of ["KEYRING_HMAC_SECRET", "SESSION_PRIVATE_KEY", "KEYRING_DFNS_AUTH_TOKEN", "KEYRING_DFNS_USER_ACTION_SIGNATURE"]) {
     const v = env[name];
     if (v !== undefined) out.push(v);

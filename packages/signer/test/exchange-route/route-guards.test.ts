@@ -136,7 +136,7 @@ exchange:
   });
 
   it("maps the signer's refusals to rule ids", async () => {
-    expect((await exchange(sc, agent, read("UNSUPPORTED"))).body).toMatchObject({ code: "POLICY_DENIED", ruleId: "exchange.unsupported_operation", error: "operation get_open_orders is not supported on bybit" });
+    expect((await exchange(sc, agent, read("UNSUPPORTED"))).body).toMatchObject({ code: "POLICY_DENIED", ruleId: "exchange.unsupported_operation", error: "bybit: not on this venue" });
     expect((await exchange(sc, agent, read("BADSYMBOL"))).body).toMatchObject({
       code: "POLICY_DENIED",
       ruleId: "exchange.invalid_venue_request",

@@ -69,7 +69,8 @@ function signWithVenue(account: ExchangeAccount, op: ExchangeOperation, nowMs: n
     signed = account.signer.sign(op, nowMs);
   } catch (err) {
     if (err instanceof UnsupportedOperationError) {
-      throw new PolicyRefusal("exchange.unsupported_operation", `operation ${op.type} is not supported on ${account.venue}`);
+      // The signer's own reason ("no FOK time in force") tells the agent what to change.
+      throw new PolicyRefusal("exchange.unsupported_operation", `${account.venue}: ${err.message.slice(0, 300)}`);
     }
     if (isVenueRequestError(err)) throw new PolicyRefusal("exchange.invalid_venue_request", `${account.venue}: ${err.message.slice(0, 300)}`);
     throw err;
