@@ -10,10 +10,17 @@ function table(header, rows) {
   return [line(header), rule, ...rows.map(line)].join("\n");
 }
 
-/** Load results: one row per (store, connections) run. */
-export function formatLoad(results) {
+/** CPU shares of one core over a run: "sidecar% / generator%", then "/ redis%" when Redis ran. */
+function cpuCell(cpu) {
+  if (cpu === undefined) return "n/a";
+  const pct = (v) => (Number.isFinite(v) ? `${num(v, 0)}%` : "n/a");
+  return [cpu.sidecar, cpu.generator, ...(cpu.redis === undefined ? [] : [cpu.redis])].map(pct).join(" / ");
+}
+
+/** Load results: one row per (scenario, connections) run; `label` heads the scenario column. */
+export function formatLoad(results, label = "stores") {
   return table(
-    ["stores", "conns", "req/s mean (min-max)", "2xx/s", "requests", "p50 ms", "p90 ms", "p99 ms", "max ms", "non-2xx"],
+    [label, "conns", "req/s mean (min-max)", "2xx/s", "requests", "p50 ms", "p90 ms", "p99 ms", "max ms", "non-2xx", "CPU sidecar / loadgen / redis"],
     results.map(({ stores, r }) => [
       stores,
       String(r.connections),
@@ -25,6 +32,7 @@ export function formatLoad(results) {
       num(r.latency.p99, 2),
       num(r.latency.max, 1),
       String(r.non2xx + r.errors + r.timeouts),
+      cpuCell(r.cpu),
     ]),
   );
 }

@@ -1,5 +1,6 @@
-// Drives a running sidecar with autocannon: every request is a fresh, correctly signed
-// session-signing request (new HMAC nonce, timestamp and MAC; new outside-execution nonce).
+// Drives a running sidecar with autocannon: every request is a fresh, correctly authenticated
+// signing request (new HMAC nonce, timestamp and MAC; a new body from `makeBody`, by default a
+// session transaction with a new outside-execution nonce).
 import autocannon from "autocannon";
 import { authHeaders, SIGN_PATH, sessionBody } from "./workload.mjs";
 
@@ -13,8 +14,9 @@ function percentile(sorted, p) {
  * One autocannon run of `seconds` at `connections`, returning req/s and latency percentiles.
  * Latencies are taken from autocannon's per-response timings (float ms, every response), so
  * sub-millisecond differences show; autocannon's own histogram only keeps whole milliseconds.
+ * `path` and `makeBody(nowMs)` choose the route and the body (default: 1-call session requests).
  */
-export function runLoad({ url, hmacSecret, connections, seconds, calls = 1 }) {
+export function runLoad({ url, hmacSecret, connections, seconds, calls = 1, path = SIGN_PATH, makeBody = (nowMs) => sessionBody({ calls, nowMs }) }) {
   const latencies = [];
   const failures = { count: 0, statuses: {}, sample: undefined };
   return new Promise((resolve, reject) => {
@@ -28,11 +30,11 @@ export function runLoad({ url, hmacSecret, connections, seconds, calls = 1 }) {
         requests: [
           {
             method: "POST",
-            path: SIGN_PATH,
+            path,
             setupRequest(req) {
               const nowMs = Date.now();
-              const body = sessionBody({ calls, nowMs });
-              return { ...req, method: "POST", path: SIGN_PATH, body, headers: authHeaders({ hmacSecret, method: "POST", path: SIGN_PATH, body, nowMs }) };
+              const body = makeBody(nowMs);
+              return { ...req, method: "POST", path, body, headers: authHeaders({ hmacSecret, method: "POST", path, body, nowMs }) };
             },
             onResponse(status, body) {
               if (status !== 200) {

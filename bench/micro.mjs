@@ -21,7 +21,7 @@ const RUN_MS = Number(process.env.BENCH_MICRO_MS ?? 1000);
 let sink = 0;
 
 /** Mean µs per call of fn(i) over a bounded run, after a warm-up of a fifth of it. */
-function measure(fn) {
+export function measure(fn) {
   const run = (ms) => {
     let n = 0;
     const start = performance.now();

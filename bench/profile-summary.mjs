@@ -1,7 +1,8 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`, e.g. BENCH_CPU_PROF=DIR npm run bench):
 // self time by function and by file/package, and total (inclusive) time of the functions that
 // make up a request. Usage: node bench/profile-summary.mjs FILE.cpuprofile [top=25] [focus]
-// With `focus` (a function name), also splits that function's time by the functions it calls.
+// With `focus` (a function name, or name@file to pick one of several functions of that name, e.g.
+// record@audit-log), also splits that function's time by the functions it calls.
 import { readFileSync } from "node:fs";
 
 const [file, topArg, focus] = process.argv.slice(2);
@@ -68,18 +69,22 @@ const STEPS = [
   "admitSessionRequest", "parseBody", "safeParse", "scanValue", "hit", "parseSessionRequest",
   "evaluateSessionPolicy", "outsideExecutionHashes", "poseidonHashMany", "spendStep", "reserve",
   "sign", "signLowS", "multiply", "decided", "record", "sendJson", "parserOnIncoming", "writeHead", "end",
+  // exchange orders
+  "signExchangeRequest", "admitExchangeRequest", "parseJsonBody", "evaluateExchangePolicy", "signWithVenue",
+  "signL1Action", "actionHash", "signDigest", "orderCountersStep", "sendCommand",
 ];
 console.log("\nInclusive time of request steps");
 for (const name of STEPS) if (inclusive.has(name)) console.log(`  ${pct(inclusive.get(name))}  ${name}`);
 
 if (focus) {
+  const [focusName, focusFile = ""] = focus.split("@");
   // Time under `focus`, attributed to the frame directly below its outermost occurrence.
   const below = new Map();
   let under = 0;
   for (const [id, t] of self) {
     const stack = [];
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) stack.push(nodes.get(cur));
-    const at = stack.findLastIndex((n) => n.callFrame.functionName === focus);
+    const at = stack.findLastIndex((n) => n.callFrame.functionName === focusName && n.callFrame.url.includes(focusFile));
     if (at === -1) continue;
     under += t;
     const key = at === 0 ? "(self)" : label(stack[at - 1]);

@@ -5,7 +5,8 @@ import { SessionTransactionRequest } from "../packages/core/dist/index.js";
 import { feltHex, sessionRequestHashes, starkKeyOf, verifyWithStarkKey } from "../packages/core/dist/starknet/index.js";
 import { authHeaders, SIGN_PATH, sessionBody } from "./workload.mjs";
 
-function post(url, path, body, headers) {
+/** POST `body` with `headers` to `path` on `url`; resolves to {status, text}. */
+export function post(url, path, body, headers) {
   return new Promise((resolve, reject) => {
     const req = request(new URL(path, url), { method: "POST", headers: { ...headers, "content-length": Buffer.byteLength(body) } }, (res) => {
       let text = "";
