@@ -14,6 +14,7 @@ import {
   type TestSidecar,
 } from "../../../../test/support/sidecar-harness.js";
 import { auditInvariantsTest, expectError } from "./server-test-kit.js";
+import { SISNA_DENIED } from "../policy/fixtures.js";
 
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
 const NOW_SEC = NOW / 1000;
@@ -44,23 +45,7 @@ async function expectDenied(client: TestClient, body: Record<string, unknown>, r
 }
 
 const UPGRADE = hash.getSelectorFromName("upgrade");
-const SISNA_DENYLIST = [
-  "upgrade",
-  "add_or_update_session_key",
-  "revoke_session_key",
-  "__execute__",
-  "set_public_key",
-  "setPublicKey",
-  "execute_from_outside_v2",
-  "set_spending_policy",
-  "remove_spending_policy",
-  "set_agent_id",
-  "register_interfaces",
-  "compute_session_message_hash",
-  "__validate__",
-  "__validate_declare__",
-  "__validate_deploy__",
-];
+const SISNA_DENYLIST: readonly string[] = SISNA_DENIED;
 
 describe("denied selectors (422 POLICY_DENIED, call.denied_selector)", () => {
   it.each(SISNA_DENYLIST)("by name: %s", async (name) => {
