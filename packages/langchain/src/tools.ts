@@ -1,92 +1,50 @@
 import type { AirlockClient } from "@airlock/core";
-import {
-  CancelExchangeOrderToolInput,
-  GetExchangeAccountToolInput,
-  outcomeOfError,
-  PlaceExchangeOrderToolInput,
-  runCancelExchangeOrder,
-  runCheckSigningPolicy,
-  runGetExchangeAccount,
-  runPlaceExchangeOrder,
-  runSignerStatus,
-  runSignSessionTransaction,
-  SessionTransactionToolInput,
-  SignerStatusToolInput,
-  TOOL_DESCRIPTIONS,
-  TOOL_NAMES,
-  toolOutputText,
-  type OperatorSettings,
-  type ToolOutcome,
-} from "@airlock/core/agent-tools";
+import { agentTool, outcomeOfError, toolOutputText, type AgentToolSpec, type OperatorSettings } from "@airlock/core/agent-tools";
 import { tool } from "@langchain/core/tools";
 
 /**
- * Runs one Airlock tool and always resolves with the compact JSON text of its outcome. The
- * run* functions already turn refusals (policy, rate limit, bad input, unreachable signer) into
- * `ok: false` outcomes; this also catches anything unexpected, so a tool call never throws into
- * the agent loop and never carries an error's own text (which could hold anything) to the model.
+ * A LangChain tool for one entry of the shared tool table. It always resolves with the compact
+ * JSON text of its outcome: the table's run functions never throw (refusals are `ok: false`
+ * outcomes, anything unexpected a generic one), so a call never breaks the agent loop.
  */
-async function outcomeText(run: () => Promise<ToolOutcome>): Promise<string> {
-  try {
-    return toolOutputText(await run());
-  } catch (err) {
-    return toolOutputText(outcomeOfError(err));
-  }
+function langchainTool(spec: AgentToolSpec, client: AirlockClient, operator: OperatorSettings) {
+  return tool(
+    async (input) => {
+      const outcome = await spec.run(client, input, operator);
+      try {
+        return toolOutputText(outcome);
+      } catch (err) {
+        // An outcome that cannot be serialised (a client returning something odd) still answers.
+        return toolOutputText(outcomeOfError(err));
+      }
+    },
+    {
+      name: spec.name,
+      description: spec.description,
+      schema: spec.schema,
+    },
+  );
 }
 
 /** `airlock_sign_starknet_session_transaction`: signs the model's calls, or says which rule refused them. */
-export function signSessionTransactionTool(client: AirlockClient, operator: OperatorSettings) {
-  return tool((input) => outcomeText(() => runSignSessionTransaction(client, input, operator)), {
-    name: TOOL_NAMES.signSessionTransaction,
-    description: TOOL_DESCRIPTIONS.signSessionTransaction,
-    schema: SessionTransactionToolInput,
-  });
-}
+export const signSessionTransactionTool = (client: AirlockClient, operator: OperatorSettings) =>
+  langchainTool(agentTool("signSessionTransaction"), client, operator);
 
 /** `airlock_check_signing_policy`: the policy dry run; nothing is signed, no budget is used. */
-export function checkSigningPolicyTool(client: AirlockClient, operator: OperatorSettings) {
-  return tool((input) => outcomeText(() => runCheckSigningPolicy(client, input, operator)), {
-    name: TOOL_NAMES.checkSigningPolicy,
-    description: TOOL_DESCRIPTIONS.checkSigningPolicy,
-    schema: SessionTransactionToolInput,
-  });
-}
+export const checkSigningPolicyTool = (client: AirlockClient, operator: OperatorSettings) =>
+  langchainTool(agentTool("checkSigningPolicy"), client, operator);
 
 /** `airlock_signer_status`: reachability, the session keys this agent may use, the policy summary. */
-export function signerStatusTool(client: AirlockClient) {
-  return tool(() => outcomeText(() => runSignerStatus(client)), {
-    name: TOOL_NAMES.signerStatus,
-    description: TOOL_DESCRIPTIONS.signerStatus,
-    schema: SignerStatusToolInput,
-  });
-}
+export const signerStatusTool = (client: AirlockClient) => langchainTool(agentTool("signerStatus"), client, {});
 
-/**
- * `airlock_place_exchange_order`: places a market or limit order through the sidecar (or, with
- * dryRun, only asks its trading policy); the venue's refusal comes back readable.
- */
-export function placeExchangeOrderTool(client: AirlockClient, operator: OperatorSettings) {
-  return tool((input) => outcomeText(() => runPlaceExchangeOrder(client, input, operator)), {
-    name: TOOL_NAMES.placeExchangeOrder,
-    description: TOOL_DESCRIPTIONS.placeExchangeOrder,
-    schema: PlaceExchangeOrderToolInput,
-  });
-}
+/** `airlock_place_exchange_order`: places an order (or with dryRun only asks the trading policy). */
+export const placeExchangeOrderTool = (client: AirlockClient, operator: OperatorSettings) =>
+  langchainTool(agentTool("placeExchangeOrder"), client, operator);
 
 /** `airlock_cancel_exchange_order`: cancels one order (orderId or clientOrderId) or all of a symbol. */
-export function cancelExchangeOrderTool(client: AirlockClient, operator: OperatorSettings) {
-  return tool((input) => outcomeText(() => runCancelExchangeOrder(client, input, operator)), {
-    name: TOOL_NAMES.cancelExchangeOrder,
-    description: TOOL_DESCRIPTIONS.cancelExchangeOrder,
-    schema: CancelExchangeOrderToolInput,
-  });
-}
+export const cancelExchangeOrderTool = (client: AirlockClient, operator: OperatorSettings) =>
+  langchainTool(agentTool("cancelExchangeOrder"), client, operator);
 
 /** `airlock_get_exchange_account`: account, balances, positions or open orders. */
-export function getExchangeAccountTool(client: AirlockClient, operator: OperatorSettings) {
-  return tool((input) => outcomeText(() => runGetExchangeAccount(client, input, operator)), {
-    name: TOOL_NAMES.getExchangeAccount,
-    description: TOOL_DESCRIPTIONS.getExchangeAccount,
-    schema: GetExchangeAccountToolInput,
-  });
-}
+export const getExchangeAccountTool = (client: AirlockClient, operator: OperatorSettings) =>
+  langchainTool(agentTool("getExchangeAccount"), client, operator);

@@ -1,23 +1,5 @@
 import type { AirlockClient } from "@airlock/core";
-import {
-  CancelExchangeOrderToolInput,
-  GetExchangeAccountToolInput,
-  outcomeOfError,
-  PlaceExchangeOrderToolInput,
-  runCancelExchangeOrder,
-  runCheckSigningPolicy,
-  runGetExchangeAccount,
-  runPlaceExchangeOrder,
-  runSignerStatus,
-  runSignSessionTransaction,
-  SessionTransactionToolInput,
-  SignerStatusToolInput,
-  TOOL_DESCRIPTIONS,
-  TOOL_NAMES,
-  toolOutputText,
-  type OperatorSettings,
-  type ToolOutcome,
-} from "@airlock/core/agent-tools";
+import { AGENT_TOOLS, TOOL_NAMES, toolOutputText, type OperatorSettings, type ToolOutcome } from "@airlock/core/agent-tools";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
@@ -71,15 +53,6 @@ export function outcomeResult(outcome: ToolOutcome): CallToolResult {
   return { content: [{ type: "text", text: toolOutputText(outcome) }], structuredContent: outcome, isError: !outcome.ok };
 }
 
-/** Runs a tool; whatever happens, the model gets an outcome (the run functions never throw, this is a backstop). */
-async function settle(run: () => Promise<ToolOutcome>): Promise<CallToolResult> {
-  try {
-    return outcomeResult(await run());
-  } catch (err) {
-    return outcomeResult(outcomeOfError(err));
-  }
-}
-
 /** Options of createAirlockMcpServer. */
 export interface AirlockMcpServerOptions {
   /** The signer client; the caller owns it (and closes it). */
@@ -100,71 +73,19 @@ export function createAirlockMcpServer({ client, operator }: AirlockMcpServerOpt
     maxToolInputElements: MAX_TOOL_INPUT_ELEMENTS,
   });
 
-  server.registerTool(
-    TOOL_NAMES.signSessionTransaction,
-    {
-      title: "Sign a Starknet session transaction",
-      description: TOOL_DESCRIPTIONS.signSessionTransaction,
-      inputSchema: SessionTransactionToolInput.shape,
-      outputSchema: ToolOutcomeSchema,
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-    },
-    (args) => settle(() => runSignSessionTransaction(client, args, settings)),
-  );
-  server.registerTool(
-    TOOL_NAMES.checkSigningPolicy,
-    {
-      title: "Check the signing policy (dry run)",
-      description: TOOL_DESCRIPTIONS.checkSigningPolicy,
-      inputSchema: SessionTransactionToolInput.shape,
-      outputSchema: ToolOutcomeSchema,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    },
-    (args) => settle(() => runCheckSigningPolicy(client, args, settings)),
-  );
-  server.registerTool(
-    TOOL_NAMES.signerStatus,
-    {
-      title: "Airlock signer status",
-      description: TOOL_DESCRIPTIONS.signerStatus,
-      inputSchema: SignerStatusToolInput.shape,
-      outputSchema: ToolOutcomeSchema,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    },
-    () => settle(() => runSignerStatus(client)),
-  );
-  server.registerTool(
-    TOOL_NAMES.placeExchangeOrder,
-    {
-      title: "Place an exchange order",
-      description: TOOL_DESCRIPTIONS.placeExchangeOrder,
-      inputSchema: PlaceExchangeOrderToolInput.shape,
-      outputSchema: ToolOutcomeSchema,
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-    },
-    (args) => settle(() => runPlaceExchangeOrder(client, args, settings)),
-  );
-  server.registerTool(
-    TOOL_NAMES.cancelExchangeOrder,
-    {
-      title: "Cancel exchange orders",
-      description: TOOL_DESCRIPTIONS.cancelExchangeOrder,
-      inputSchema: CancelExchangeOrderToolInput.shape,
-      outputSchema: ToolOutcomeSchema,
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-    },
-    (args) => settle(() => runCancelExchangeOrder(client, args, settings)),
-  );
-  server.registerTool(
-    TOOL_NAMES.getExchangeAccount,
-    {
-      title: "Read an exchange account",
-      description: TOOL_DESCRIPTIONS.getExchangeAccount,
-      inputSchema: GetExchangeAccountToolInput.shape,
-      outputSchema: ToolOutcomeSchema,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-    },
-    (args) => settle(() => runGetExchangeAccount(client, args, settings)),
-  );
+  for (const spec of AGENT_TOOLS) {
+    server.registerTool(
+      spec.name,
+      {
+        title: spec.title,
+        description: spec.description,
+        inputSchema: spec.schema.shape,
+        outputSchema: ToolOutcomeSchema,
+        annotations: spec.annotations,
+      },
+      // The table's run functions never throw: a refusal is a result with isError true.
+      async (args: unknown) => outcomeResult(await spec.run(client, args, settings)),
+    );
+  }
   return server;
 }

@@ -12,3 +12,4 @@ export {
 export { runPlaceExchangeOrder, runCancelExchangeOrder, runGetExchangeAccount } from "./exchange-tools.js";
 export { placeOrderFromToolInput, cancelFromToolInput, accountReadFromToolInput, type ExchangeToolRequest } from "./exchange-input.js";
 export { orderIdsOf, boundedVenueBody, MAX_VENUE_RESPONSE_CHARS } from "./exchange-outcome.js";
+export { AGENT_TOOLS, agentTool, type AgentToolSpec } from "./tool-table.js";
