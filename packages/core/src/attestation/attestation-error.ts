@@ -7,6 +7,7 @@ export type AttestationErrorCode =
   | "CHAIN_INVALID"
   | "EXPIRED"
   | "NONCE_MISMATCH"
+  | "STALE"
   | "PCR_NOT_ALLOWED"
   | "DEBUG_PCRS";
 

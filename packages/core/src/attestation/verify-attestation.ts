@@ -16,11 +16,33 @@ export interface VerifyAttestationOptions {
   expectedNonce?: Uint8Array;
   /** Trust anchor pin (hex, separators ignored); defaults to the AWS root. */
   rootFingerprintSha256?: string;
-  /** When set, PCR0 (hex) must be one of these. */
+  /** When set, PCR0 (hex) must be one of these. Same as `allowedPcrs[0]`; when both are set, both must hold. */
   allowedPcr0?: readonly string[];
+  /**
+   * Per-PCR allowlists (hex of 32, 48 or 64 bytes; case, `:` and whitespace ignored). Every list
+   * present must contain the document's value for that index exactly; an index whose list is
+   * present but which the document lacks is refused. An empty list refuses every document.
+   */
+  allowedPcrs?: AllowedPcrs;
+  /**
+   * Freshness: the document timestamp must be at most this many milliseconds before `now` and
+   * at most {@link MAX_FUTURE_SKEW_MS} after it, else `STALE`.
+   */
+  maxAgeMs?: number;
   /** Accept debug-mode enclaves (PCR0..2 all zero). Never in production. */
   allowDebugPcrs?: boolean;
 }
+
+/** The PCR indexes an allowlist can be given for: image, kernel, application, signing certificate. */
+export interface AllowedPcrs {
+  readonly 0?: readonly string[];
+  readonly 1?: readonly string[];
+  readonly 2?: readonly string[];
+  readonly 8?: readonly string[];
+}
+
+/** How far a document timestamp may lie in the future of `now` when `maxAgeMs` is set (clock skew). */
+export const MAX_FUTURE_SKEW_MS = 60_000;
 
 /** The verified content of an attestation document. */
 export interface VerifiedAttestation {
@@ -68,6 +90,47 @@ function parseCert(der: Uint8Array, what: string): X509Certificate {
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const normHex = (s: string): string => s.replace(/[:\s]/g, "").toLowerCase();
 
+const PCR_LIST_INDEXES = ["0", "1", "2", "8"] as const;
+const PCR_HEX = /^(?:[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$/;
+
+/** Options are configuration, not document content, but a bad one must still fail closed. */
+const badOption = (msg: string): never => fail("FIELD_INVALID", `invalid option: ${msg}`);
+
+function normalisePcrList(list: unknown, name: string): string[] {
+  if (!Array.isArray(list)) return badOption(`${name} must be an array of hex strings`);
+  return list.map((entry: unknown) => {
+    if (typeof entry !== "string") return badOption(`${name} entries must be strings`);
+    const h = normHex(entry);
+    if (!PCR_HEX.test(h)) return badOption(`${name} entries must be hex of 32, 48 or 64 bytes`);
+    return h;
+  });
+}
+
+/** Validates the policy options up front and returns the normalised PCR allowlists by index. */
+function checkOptions(opts: VerifyAttestationOptions): Map<number, string[][]> {
+  const lists = new Map<number, string[][]>();
+  const add = (i: number, l: string[]): void => {
+    lists.set(i, [...(lists.get(i) ?? []), l]);
+  };
+  if (opts.allowedPcr0 !== undefined) add(0, normalisePcrList(opts.allowedPcr0, "allowedPcr0"));
+  const per: unknown = opts.allowedPcrs;
+  if (per !== undefined) {
+    const plain = "allowedPcrs must be a plain object keyed by PCR index";
+    if (per === null || typeof per !== "object") return badOption(plain);
+    // A Map (or any class instance) would have no own entries and silently allow everything.
+    const proto: unknown = Object.getPrototypeOf(per);
+    if (proto !== Object.prototype && proto !== null) return badOption(plain);
+    for (const [k, l] of Object.entries(per)) {
+      if (!(PCR_LIST_INDEXES as readonly string[]).includes(k)) badOption("allowedPcrs keys must be 0, 1, 2 or 8");
+      if (l !== undefined) add(Number(k), normalisePcrList(l, `allowedPcrs[${k}]`));
+    }
+  }
+  const maxAge: unknown = opts.maxAgeMs;
+  if (maxAge !== undefined && (typeof maxAge !== "number" || !Number.isSafeInteger(maxAge) || maxAge <= 0))
+    badOption("maxAgeMs must be a positive integer number of milliseconds");
+  return lists;
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
@@ -93,11 +156,15 @@ const PAYLOAD_KEYS = new Set(["module_id", "digest", "timestamp", "pcrs", "certi
 
 /**
  * Verifies a Nitro attestation document (untagged COSE_Sign1) and returns its content.
- * Throws {@link AttestationError} with a stable `code` on any failure.
+ * Throws {@link AttestationError} with a stable `code` on any failure. Invalid options (a bad
+ * `now`, a malformed PCR allowlist or `maxAgeMs`) are refused before the document is read with
+ * `FIELD_INVALID` and a message starting "invalid option:", so a misconfigured caller fails
+ * closed through the same error path as a bad document.
  */
 export function verifyAttestationDocument(bytes: Uint8Array, opts: VerifyAttestationOptions): VerifiedAttestation {
-  const nowMs = opts.now.getTime();
-  if (!Number.isFinite(nowMs)) fail("FIELD_INVALID", "now is not a valid date");
+  const nowMs = Object.prototype.toString.call(opts.now) === "[object Date]" ? opts.now.getTime() : Number.NaN;
+  if (!Number.isFinite(nowMs)) badOption("now must be a valid Date");
+  const pcrLists = checkOptions(opts);
 
   // 1. COSE_Sign1: [protected bstr, unprotected map, payload bstr, signature bstr].
   const envelope = decodeStrictCbor(bytes);
@@ -179,16 +246,19 @@ export function verifyAttestationDocument(bytes: Uint8Array, opts: VerifyAttesta
   }
   if (!ok) fail("BAD_SIGNATURE", "COSE signature does not verify");
 
-  // 6. Caller policy: nonce, debug PCRs, PCR0 allowlist.
+  // 6. Caller policy: nonce, debug PCRs, PCR allowlists, freshness.
   if (opts.expectedNonce !== undefined && (nonce === undefined || !sameBytes(nonce, opts.expectedNonce)))
     fail("NONCE_MISMATCH", "nonce does not match the expected one");
   const isZero = (h: string | undefined): boolean => h !== undefined && /^0+$/.test(h);
   if (!opts.allowDebugPcrs && isZero(pcrs.get(0)) && isZero(pcrs.get(1)) && isZero(pcrs.get(2)))
     fail("DEBUG_PCRS", "debug-mode enclave (PCR0..2 all zero)");
-  if (opts.allowedPcr0 !== undefined) {
-    const pcr0 = pcrs.get(0) as string;
-    if (!opts.allowedPcr0.some((a) => normHex(a) === pcr0)) fail("PCR_NOT_ALLOWED", "PCR0 is not in the allowlist");
+  for (const [i, lists] of pcrLists) {
+    const value = pcrs.get(i);
+    if (value === undefined) fail("PCR_NOT_ALLOWED", `PCR${i} is required by the allowlist but absent`);
+    for (const list of lists) if (!list.includes(value as string)) fail("PCR_NOT_ALLOWED", `PCR${i} is not in the allowlist`);
   }
+  if (opts.maxAgeMs !== undefined && (nowMs - ts > opts.maxAgeMs || ts - nowMs > MAX_FUTURE_SKEW_MS))
+    fail("STALE", "document timestamp is outside the accepted freshness window");
 
   const out: VerifiedAttestation = { moduleId, timestamp: ts, digest: "SHA384", pcrs, certificateChain: path };
   if (publicKey !== undefined) out.publicKey = publicKey;
