@@ -120,6 +120,11 @@ export interface TestSidecar {
   readonly now: () => number;
   /** Every secret the environment configures (HMAC secrets, private keys, DFNS credentials). */
   readonly secrets: readonly string[];
+  /** This run's receipt key id and policy hash. */
+  readonly receiptKeyId: string;
+  readonly policyHash: string;
+  /** Nitro backend with the NSM emulator: the root a client pins. */
+  readonly emulatorRootFingerprintSha256: string | undefined;
   /** Requests sent through this harness. */
   readonly sent: SentRequest[];
   /** Set when a test talked to the sidecar other than through this harness (e.g. AirlockClient). */
@@ -194,6 +199,9 @@ export async function startTestSidecar(
     env,
     now,
     secrets: secretsOf(env),
+    receiptKeyId: sidecar.receiptKeyId,
+    policyHash: sidecar.policyHash,
+    emulatorRootFingerprintSha256: sidecar.emulatorRootFingerprintSha256,
     sent: [],
     untrackedTraffic: false,
     unmatchedAllowance: 0,

@@ -4,9 +4,28 @@ import { runAuditVerify } from "./cli/audit-verify.js";
 import { runDev } from "./cli/dev.js";
 import { runKeygen } from "./cli/keygen.js";
 import { runKeystoreAddExchange } from "./cli/keystore-add-exchange.js";
+import { runProvision } from "./cli/provision.js";
+import { runProvisionKeygen } from "./cli/provision-keygen.js";
 import { runServe } from "./cli/serve.js";
 import { renderOpenApiYaml } from "./openapi-yaml.js";
 import { VERSION } from "./version.js";
+
+const PROVISION_USAGE = `airlock-signer provision: upload signing keys to a Nitro sidecar, sealed to its attested enclave key
+
+  --url ORIGIN            the sidecar (https://host:port; http only on a loopback host)
+  --trust-file FILE       JSON trust options, as the client's \`nitro\` option: allowedPcrs, rootFingerprintSha256,
+                          expectedPolicyHash, registry, ...
+  --admin-key-file FILE   the Ed25519 admin private key, PKCS#8 PEM (airlock-signer provision-keygen)
+  --keys-file FILE        {"keys": [{"keyId", "privateKey"}], "clients": [{"clientId", "hmacSecret"}],
+                           "exchangeAccounts": [{"account", "apiKey", ...}]}
+  --ca FILE               CA bundle (PEM) for the sidecar's certificate
+  --cert FILE --key FILE  client certificate and key (PEM) when the sidecar requires mTLS
+  --json                  one JSON line on stdout
+
+Exit codes: 0 installed; 1 sidecar unreachable or not speaking the contract; 2 usage or a local file;
+3 signer not trusted (attestation: nothing uploaded; receipt: outcome unknown); 4 upload refused.
+See docs/nitro.md, "Sealed key provisioning".
+`;
 
 const USAGE = `airlock-signer ${VERSION}: the Airlock signer sidecar
 
@@ -20,6 +39,12 @@ Usage:
                                             add an exchange account to an encrypted keystore (created if missing);
                                             the credential JSON is read from the file or from stdin
   airlock-signer audit verify FILE          check the hash chain of an audit log; names the first broken record
+  airlock-signer provision --url ORIGIN --trust-file FILE --admin-key-file FILE --keys-file FILE
+                 [--ca FILE] [--cert FILE --key FILE] [--json]
+                                            attest a Nitro sidecar, then upload its keys sealed to the attested
+                                            enclave key, signed by the admin key (exit 3: not trusted, nothing sent)
+  airlock-signer provision-keygen --out FILE [--json]
+                                            create the provisioning admin key pair (prints AIRLOCK_ADMIN_PUBLIC_KEY)
   airlock-signer openapi                    print the OpenAPI document
   airlock-signer --version | --help
 `;
@@ -65,6 +90,41 @@ async function main(argv: string[]): Promise<number> {
         environment: values.environment,
         credentialsFile: values["credentials-file"],
       });
+    }
+    case "provision": {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          url: { type: "string" },
+          "trust-file": { type: "string" },
+          "admin-key-file": { type: "string" },
+          "keys-file": { type: "string" },
+          ca: { type: "string" },
+          cert: { type: "string" },
+          key: { type: "string" },
+          json: { type: "boolean" },
+          help: { type: "boolean" },
+        },
+        strict: true,
+      });
+      if (values.help === true) {
+        process.stdout.write(PROVISION_USAGE);
+        return 0;
+      }
+      return runProvision({
+        url: values.url,
+        trustFile: values["trust-file"],
+        adminKeyFile: values["admin-key-file"],
+        keysFile: values["keys-file"],
+        caFile: values.ca,
+        certFile: values.cert,
+        keyFile: values.key,
+        json: values.json === true,
+      });
+    }
+    case "provision-keygen": {
+      const { values } = parseArgs({ args: rest, options: { out: { type: "string" }, json: { type: "boolean" } }, strict: true });
+      return runProvisionKeygen({ out: values.out, json: values.json === true });
     }
     case "audit": {
       const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true, strict: true });

@@ -5,10 +5,11 @@ import { feltHex } from "../starknet/felt.js";
 import { sessionRequestHashes } from "../starknet/session-request.js";
 import { ExchangeRequest, SignedExchangeRequest } from "../wire/exchange-schemas.js";
 import { ROUTE } from "../wire/headers.js";
-import { HealthResponse, PolicyEvaluation, ReadyResponse, SignerStatus } from "../wire/responses.js";
+import { AttestationResponse, HealthResponse, PolicyEvaluation, ReadyResponse, SignerStatus } from "../wire/responses.js";
 import { SessionTransactionRequest, type SessionTransactionResponse } from "../wire/session-schemas.js";
 import { resolveClientOptions, type AirlockClientOptions, type ResolvedClientOptions } from "./client-options.js";
-import { BadRequestError, ConfigError, InvalidResponseError, PolicyDeniedError, type RequestIssue } from "./errors.js";
+import { readBoundedBytes } from "./bounded-body.js";
+import { BadRequestError, ConfigError, InvalidResponseError, PolicyDeniedError, UntrustedSignerError, type RequestIssue } from "./errors.js";
 import {
   cancelAllOrdersRequest,
   cancelOrderRequest,
@@ -23,7 +24,9 @@ import {
   type SentExchangeResult,
   type VenueResponse,
 } from "./exchange-operations.js";
-import { exchange, type OutgoingRequest, type RawResponse } from "./http-exchange.js";
+import { exchange, utf8, type OutgoingRequest, type RawResponse } from "./http-exchange.js";
+import type { VerifiedSigner } from "./nitro-trust.js";
+import { SignerTrustGate } from "./signer-trust-gate.js";
 import { errorFromResponse } from "./response-errors.js";
 import { backoffDelayMs, classifyTransportError, sleep } from "./retry-policy.js";
 import { carriesSecret, sendabilityProblem } from "./signed-request-checks.js";
@@ -42,6 +45,9 @@ export interface CallOptions {
   /** Overrides the client's timeoutMs for each attempt of this call. */
   timeoutMs?: number;
 }
+
+/** Routes the sidecar answers without authentication (no receipt to expect). */
+const UNAUTHENTICATED_PATHS: ReadonlySet<string> = new Set([ROUTE.health, ROUTE.ready]);
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const MAX_ISSUES = 20;
@@ -62,6 +68,8 @@ export class AirlockClient {
   readonly #pool: Pool;
   readonly #keys: SessionKeyRegistry;
   readonly #venuePools: VenuePools;
+  /** Set with the `nitro` option: attestation before anything is sent, receipts on every answer. */
+  readonly #gate: SignerTrustGate | undefined;
   #closed = false;
 
   /** Throws ConfigError naming the first invalid option. */
@@ -78,6 +86,7 @@ export class AirlockClient {
       connect: connectOptions(resolved),
     });
     this.#venuePools = new VenuePools(resolved.timeoutMs);
+    this.#gate = resolved.nitro === undefined ? undefined : new SignerTrustGate(resolved.nitro, (nonce, signal) => this.#fetchAttestation(nonce, signal));
   }
 
   /** Origin of the sidecar. */
@@ -234,6 +243,23 @@ export class AirlockClient {
     return status;
   }
 
+  /**
+   * Attests the sidecar now (Nitro backend): a fresh nonce, the document verified against the
+   * trust settings (chain to the pinned root, PCR allowlists, enclave claims, registry), and
+   * returns what was verified. Later calls use this verification until it ages out. Rejects
+   * with UntrustedSignerError, or ConfigError without the `nitro` option.
+   */
+  async verifySigner(opts: Pick<CallOptions, "signal"> = {}): Promise<VerifiedSigner> {
+    if (this.#gate === undefined) throw new ConfigError("verifySigner needs the nitro option (the keyring backend has no attestation)", "nitro");
+    if (this.#closed) throw new ConfigError("the client is closed");
+    return this.#gate.refresh(opts.signal);
+  }
+
+  /** The current verification of the signer (Nitro backend), if one was made. */
+  get attestedSigner(): VerifiedSigner | undefined {
+    return this.#gate?.current;
+  }
+
   /** Liveness (GET /health). */
   async health(opts: CallOptions = {}): Promise<{ ok: true }> {
     const res = await this.#send({ method: "GET", path: ROUTE.health }, opts, true);
@@ -341,6 +367,8 @@ export class AirlockClient {
       }
       req = { ...req, traceparent: opts.traceparent };
     }
+    // Nitro backend: nothing HMAC-signed leaves before the signer is verified.
+    if (this.#gate !== undefined) await this.#gate.ensure(signal);
     const { attempts, baseDelayMs, maxDelayMs } = this.#options.retry;
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw signal.reason;
@@ -359,6 +387,11 @@ export class AirlockClient {
         await sleep(backoffDelayMs(attempt - 1, baseDelayMs, maxDelayMs), signal);
         continue;
       }
+      if (this.#gate !== undefined) {
+        // Every success of an authenticated route must carry a valid receipt; a refusal's is checked when present.
+        const required = res.status === 200 && !UNAUTHENTICATED_PATHS.has(req.path);
+        await this.#gate.checkReceipt({ ...res, requestId: headerRequestId(res) }, required);
+      }
       return res;
     }
   }
@@ -376,6 +409,37 @@ export class AirlockClient {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** GET /v1/attestation?nonce=HEX: unauthenticated, bounded; any failure is attestation_unavailable. */
+  async #fetchAttestation(nonceHex: string, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    if (this.#closed) throw new ConfigError("the client is closed");
+    const timeoutMs = this.#options.timeoutMs;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    let status: number;
+    let text: string;
+    try {
+      const res = await this.#pool.request({
+        method: "GET",
+        path: `${ROUTE.attestation}?nonce=${nonceHex}`,
+        headers: { accept: "application/json" },
+        signal: signal === undefined ? deadline : AbortSignal.any([signal, deadline]),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      status = res.statusCode;
+      text = utf8(await readBoundedBytes(res.body, res.headers, () => new InvalidResponseError("body_too_large", "attestation answer too large", { status })), status);
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw new UntrustedSignerError("attestation_unavailable", "no attestation document could be fetched from the sidecar", undefined, { cause: err });
+    }
+    if (status !== 200) throw new UntrustedSignerError("attestation_unavailable", `the sidecar answered ${status} to the attestation request (is it the Nitro backend?)`, undefined, { status });
+    const parsed = AttestationResponse.safeParse(tryJson(text));
+    if (!parsed.success) throw new UntrustedSignerError("attestation_unavailable", "the attestation answer does not match the wire schema", undefined, { status });
+    const document = Buffer.from(parsed.data.document, "base64");
+    // Strict base64: one spelling per document, nothing ignored.
+    if (document.toString("base64") !== parsed.data.document) throw new UntrustedSignerError("attestation_unavailable", "the attestation document is not canonical base64", undefined, { status });
+    return new Uint8Array(document);
   }
 
   #callTimeout(opts: CallOptions): number {

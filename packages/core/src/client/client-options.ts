@@ -3,6 +3,7 @@ import { parseFelt, HEX_FELT_PATTERN } from "../starknet/felt.js";
 import { Identifier } from "../wire/session-schemas.js";
 import type { Venue } from "../wire/exchange-schemas.js";
 import { ConfigError } from "./errors.js";
+import { resolveNitroTrust, type NitroTrustOptions, type ResolvedNitroTrust } from "./nitro-trust.js";
 import { resolveVenueOrigins, type VenueOriginsOption } from "./venue-origins.js";
 
 /** TLS settings for an https baseUrl. */
@@ -45,6 +46,12 @@ export interface AirlockClientOptions {
    * origins (KNOWN_VENUE_ORIGINS): https, or http on a loopback host (a local fake venue).
    */
   venueOrigins?: VenueOriginsOption;
+  /**
+   * The Nitro backend: attest the sidecar before the first request (and again when the
+   * attestation ages out or the receipt key changes), send nothing HMAC-signed until that
+   * passes, and verify every answer's receipt. See NitroTrustOptions.
+   */
+  nitro?: NitroTrustOptions;
 }
 
 /** Validated options, without the secret. */
@@ -60,6 +67,7 @@ export interface ResolvedClientOptions {
   readonly connections: number;
   /** Allowed origins per venue: the known public ones plus the operator's. */
   readonly venueOrigins: ReadonlyMap<Venue, ReadonlySet<string>>;
+  readonly nitro?: ResolvedNitroTrust;
 }
 
 export interface ResolvedTls {
@@ -81,6 +89,7 @@ const TOP_KEYS = new Set([
   "expectedSessionPublicKeys",
   "connections",
   "venueOrigins",
+  "nitro",
 ]);
 const RETRY_KEYS = new Set(["attempts", "baseDelayMs", "maxDelayMs"]);
 const TLS_KEYS = new Set(["ca", "cert", "key", "pinnedPublicKeySha256", "rejectUnauthorized"]);
@@ -115,6 +124,7 @@ export function resolveClientOptions(input: unknown): { options: ResolvedClientO
   const tls = resolveTls(input["tls"], https);
   const expectedSessionPublicKeys = resolvePins(input["expectedSessionPublicKeys"]);
   const venueOrigins = resolveVenueOrigins(input["venueOrigins"]);
+  const nitro = input["nitro"] === undefined ? undefined : resolveNitroTrust(input["nitro"]);
 
   const options: ResolvedClientOptions = {
     origin: url.origin,
@@ -127,6 +137,7 @@ export function resolveClientOptions(input: unknown): { options: ResolvedClientO
     ...(clientId === undefined ? {} : { clientId }),
     ...(keyId === undefined ? {} : { keyId }),
     ...(tls === undefined ? {} : { tls }),
+    ...(nitro === undefined ? {} : { nitro }),
   };
   return { options, secret };
 }

@@ -18,7 +18,8 @@ export type AirlockErrorCode =
   | "NETWORK"
   | "TIMEOUT"
   | "CONFIG"
-  | "SERVER";
+  | "SERVER"
+  | "UNTRUSTED_SIGNER";
 
 /** Every AirlockError, from any copy of this package, carries this brand (instanceof can't cross copies). */
 export const AIRLOCK_ERROR_BRAND: unique symbol = Symbol.for("airlock.error");
@@ -35,6 +36,7 @@ const CODES: ReadonlySet<string> = new Set<AirlockErrorCode>([
   "TIMEOUT",
   "CONFIG",
   "SERVER",
+  "UNTRUSTED_SIGNER",
 ]);
 
 export interface AirlockErrorDetails {
@@ -167,6 +169,35 @@ export class InvalidResponseError extends AirlockError {
   }
 }
 
+/** Why the client refuses to trust the signer (Nitro backend). */
+export type UntrustedSignerReason =
+  /** No attestation document could be fetched (sidecar down, 503, not the Nitro backend). */
+  | "attestation_unavailable"
+  /** The document failed verification (chain, signature, nonce, PCR allowlists, age). */
+  | "attestation_invalid"
+  /** The enclave claims are absent or state another policy than the pinned one. */
+  | "claims_invalid"
+  /** The on-chain registry could not confirm the measurement and its owner. */
+  | "registry"
+  /** A response's receipt is missing or does not verify against the attested key and the request sent. */
+  | "receipt_invalid";
+
+/**
+ * The client cannot verify that it talks to the attested signer, so it sends nothing (or
+ * refuses what came back). Never retried: a changed enclave is re-attested on the next call.
+ */
+export class UntrustedSignerError extends AirlockError {
+  readonly reason: UntrustedSignerReason;
+  /** The verifier's own code (AttestationError, RegistryError or ReceiptError), when there is one. */
+  declare readonly verifierCode?: string;
+
+  constructor(reason: UntrustedSignerReason, message: string, verifierCode?: string, details: AirlockErrorDetails = {}) {
+    super("UNTRUSTED_SIGNER", `signer not trusted (${reason}): ${message}`, details);
+    this.reason = reason;
+    if (verifierCode !== undefined) (this as { verifierCode?: string }).verifierCode = verifierCode;
+  }
+}
+
 /** A client option is wrong, or the client cannot do what was asked. Names the option, never its secret value. */
 export class ConfigError extends AirlockError {
   /** The option at fault, when there is one. */
@@ -218,5 +249,6 @@ const NAMES: ReadonlyArray<readonly [{ prototype: Error }, string]> = [
   [InvalidResponseError, "InvalidResponseError"],
   [ConfigError, "ConfigError"],
   [VenueSendError, "VenueSendError"],
+  [UntrustedSignerError, "UntrustedSignerError"],
 ];
 for (const [cls, name] of NAMES) Object.defineProperty(cls.prototype, "name", { value: name, writable: true, configurable: true });

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { HEADER } from "../wire/headers.js";
 import { canonicalString, computeRequestSignature, sha256Hex } from "../wire/hmac.js";
+import { requestHashOf } from "../receipts/receipt.js";
 import { InvalidResponseError } from "./errors.js";
 
 
@@ -19,6 +20,10 @@ export interface RawResponse {
   status: number;
   headers: Readonly<Record<string, string | string[] | undefined>>;
   body: string;
+  /** SHA-256 hex of the exact body bytes (a receipt covers them). */
+  bodySha256: string;
+  /** SHA-256 hex of the canonical string this attempt's MAC covered (a receipt names it). */
+  requestHash: string;
 }
 
 export interface Credentials {
@@ -31,6 +36,11 @@ export interface Credentials {
  * retried request never reuses a nonce the sidecar may already have burnt.
  */
 export function authHeaders(req: OutgoingRequest, creds: Credentials): Record<string, string> {
+  return signedAttempt(req, creds).headers;
+}
+
+/** The headers of one attempt and the hash of the canonical string they authenticate. */
+function signedAttempt(req: OutgoingRequest, creds: Credentials): { headers: Record<string, string>; requestHash: string } {
   const timestamp = String(Date.now());
   const nonce = randomBytes(16).toString("hex");
   const canonical = canonicalString({
@@ -46,7 +56,7 @@ export function authHeaders(req: OutgoingRequest, creds: Credentials): Record<st
     [HEADER.signature]: computeRequestSignature(creds.secret, canonical),
   };
   if (creds.clientId !== undefined) headers[HEADER.clientId] = creds.clientId;
-  return headers;
+  return { headers, requestHash: requestHashOf(canonical) };
 }
 
 /**
@@ -60,7 +70,7 @@ export async function exchange(
   signal: AbortSignal,
   timeoutMs: number,
 ): Promise<RawResponse> {
-  const headers = authHeaders(req, creds);
+  const { headers, requestHash } = signedAttempt(req, creds);
   if (req.body !== undefined) headers["content-type"] = "application/json";
   if (req.traceparent !== undefined) headers[HEADER.traceparent] = req.traceparent;
   headers["accept"] = "application/json";
@@ -73,12 +83,12 @@ export async function exchange(
     bodyTimeout: timeoutMs,
     ...(req.body === undefined ? {} : { body: req.body }),
   });
-  const body = await readBounded(res.body, res.headers, res.statusCode);
-  return { status: res.statusCode, headers: res.headers, body };
+  const bytes = await readBoundedBytes(res.body, res.headers, () => new InvalidResponseError("body_too_large", `more than ${MAX_RESPONSE_BYTES} bytes`, { status: res.statusCode }));
+  return { status: res.statusCode, headers: res.headers, body: utf8(bytes, res.statusCode), bodySha256: sha256Hex(bytes), requestHash };
 }
 
-async function readBounded(body: Dispatcher.ResponseData["body"], headers: RawResponse["headers"], status: number): Promise<string> {
-  const bytes = await readBoundedBytes(body, headers, () => new InvalidResponseError("body_too_large", `more than ${MAX_RESPONSE_BYTES} bytes`, { status }));
+/** Strict UTF-8 of a body: invalid bytes are refused, never replaced. */
+export function utf8(bytes: Uint8Array, status: number): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {

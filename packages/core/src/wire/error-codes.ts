@@ -33,6 +33,15 @@ export const ERROR_CODES = Object.freeze({
   SPEND_STORE_UNAVAILABLE: { status: 503, message: "spending limit store unavailable" },
   SIGNER_UNAVAILABLE: { status: 503, message: "signer unavailable" },
   AUDIT_UNAVAILABLE: { status: 503, message: "audit log unavailable" },
+  ATTESTATION_UNAVAILABLE: { status: 503, message: "attestation unavailable" },
+  // Sealed key provisioning (Nitro backend, POST /v1/admin/provision).
+  PROVISIONING_NOT_ENABLED: { status: 404, message: "sealed key provisioning is not enabled" },
+  ADMIN_SIGNATURE_INVALID: { status: 401, message: "invalid admin signature" },
+  PROVISION_DOCUMENT_UNKNOWN: { status: 400, message: "attestation document unknown, expired or already used" },
+  PROVISION_ENVELOPE_INVALID: { status: 400, message: "sealed envelope could not be opened" },
+  PROVISION_SECRETS_INVALID: { status: 400, message: "provisioned secrets do not match the declared keys and accounts" },
+  ALREADY_PROVISIONED: { status: 403, message: "keys already provisioned" },
+  KEYS_NOT_PROVISIONED: { status: 503, message: "signing keys not provisioned" },
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -38,6 +38,7 @@ export const ROUTE = Object.freeze({
   signExchangeRequest: "/v1/sign/exchange-request",
   policyEvaluate: "/v1/policy/evaluate",
   status: "/v1/status",
+  attestation: "/v1/attestation",
   health: "/health",
   dfnsPreflight: "/health/dfns-preflight",
   ready: "/ready",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ERROR_CODES } from "./error-codes.js";
 import { HEADER, ROUTE } from "./headers.js";
-import { DfnsPreflightResponse, ErrorBody, HealthResponse, PolicyEvaluation, ReadyResponse, SignerStatus } from "./responses.js";
+import { AttestationResponse, DfnsPreflightResponse, ErrorBody, HealthResponse, PolicyEvaluation, ReadyResponse, SignerStatus } from "./responses.js";
 import { ExchangeRequest, SignedExchangeRequest } from "./exchange-schemas.js";
 import { SessionTransactionRequest, SessionTransactionResponse } from "./session-schemas.js";
 
@@ -152,6 +152,21 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
           responses: { "200": { description: "ready", content: json("ReadyResponse") }, "503": { description: "not ready", content: json("ReadyResponse") } },
         },
       },
+      [ROUTE.attestation]: {
+        get: {
+          operationId: "attestation",
+          summary: "Nitro backend: a fresh attestation document with the caller's nonce, the receipt key as public_key and the enclave claims as user_data",
+          security: [],
+          parameters: [{ name: "nonce", in: "query", required: true, schema: { type: "string", pattern: "^([0-9a-f]{2}){16,64}$" }, description: "16 to 64 random bytes, lowercase hex" }],
+          responses: {
+            "200": { description: "attestation document", content: json("AttestationResponse") },
+            "400": errorResponse("nonce missing or not 16-64 bytes of lowercase hex, or another query parameter"),
+            "404": errorResponse("not the Nitro backend"),
+            "429": errorResponse("too many attestation requests"),
+            "503": errorResponse("attestation unavailable"),
+          },
+        },
+      },
       [ROUTE.metrics]: {
         get: {
           operationId: "metrics",
@@ -187,6 +202,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
         ErrorBody: schemaOf(ErrorBody, "output"),
         HealthResponse: schemaOf(HealthResponse, "output"),
         ReadyResponse: schemaOf(ReadyResponse, "output"),
+        AttestationResponse: schemaOf(AttestationResponse, "output"),
         DfnsPreflightResponse: schemaOf(DfnsPreflightResponse, "output"),
       },
     },

@@ -37,6 +37,19 @@ export const ReadyResponse = z.object({
 });
 export type ReadyResponse = z.infer<typeof ReadyResponse>;
 
+/**
+ * GET /v1/attestation?nonce=HEX (Nitro backend): a fresh attestation document (base64 of the
+ * untagged COSE_Sign1) with the caller's nonce, the receipt key as public_key and the enclave
+ * claims (policy hash, provisioning key) as user_data. Nothing else is trusted: a client takes
+ * every fact from the verified document.
+ */
+export const AttestationResponse = z.strictObject({
+  requestId: z.string().max(128),
+  source: z.enum(["nsm", "emulator"]),
+  document: z.string().min(1).max(32_768).regex(/^[A-Za-z0-9+/]+={0,2}$/),
+});
+export type AttestationResponse = z.infer<typeof AttestationResponse>;
+
 export const DfnsPreflightResponse = z.object({
   ok: z.boolean(),
   reachable: z.boolean(),

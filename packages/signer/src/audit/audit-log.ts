@@ -15,7 +15,7 @@ import type { Scrubber } from "./redact.js";
  *
  * Line format (pino with base: null, no time, no msg): `{"level":"info","ts":"<ISO>","seq":n,
  * "prev":"<hex>","event":...,"outcome":...,"requestId":...,[clientId, keyId, ruleId,
- * messageHash, traceId, spanId, details],"hash":"<hex>"}`. Chain rules: audit-chain.ts and
+ * messageHash, traceId, spanId, details, receipt],"hash":"<hex>"}`. Chain rules: audit-chain.ts and
  * docs/audit.md. `level` follows the outcome (allowed: info, denied: warn, error: error) and
  * is covered by `hash` like every other field.
  *
@@ -53,6 +53,8 @@ export interface AuditLog {
   record(entry: AuditEntry): void;
   /** Resolves when written records are durable as far as the destination allows (fsync for files). */
   flush(): Promise<void>;
+  /** Secrets learned after startup (sealed provisioning): from now on they are redacted too. */
+  addSecrets(secrets: readonly string[]): void;
   /** Flushes and closes the file (a caller's stream and stdout stay open); record() throws afterwards. */
   close(): Promise<void>;
 }
@@ -174,6 +176,10 @@ export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
       if (written === undefined) throw new AuditLogError("AUDIT_SERIALIZATION", "audit record was not written");
       seq += 1;
       prev = lineHash(written);
+    },
+
+    addSecrets(secrets: readonly string[]): void {
+      scanner.addSecrets(secrets);
     },
 
     async flush(): Promise<void> {

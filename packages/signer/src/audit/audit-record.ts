@@ -1,3 +1,4 @@
+import { ReceiptSchema, type Receipt } from "@airlock/core/receipts";
 import { SPAN_ID_PATTERN, TRACE_ID_PATTERN } from "./traceparent.js";
 import { sanitizeDetails, wellFormed, type JsonValue, type Scrubber } from "./redact.js";
 
@@ -29,6 +30,8 @@ export interface AuditEntry {
   readonly spanId?: string | undefined;
   /** A small object of extra facts; secret-named fields are dropped, see redact.ts. */
   readonly details?: Readonly<Record<string, unknown>> | undefined;
+  /** The signed receipt the answer carried (the same object the client verifies). */
+  readonly receipt?: Receipt | undefined;
 }
 
 /** The fields of a written record except `level` (added by pino) and `hash`, in line order. */
@@ -46,6 +49,7 @@ export interface AuditRecordFields {
   traceId?: string;
   spanId?: string;
   details?: { [key: string]: JsonValue };
+  receipt?: Receipt;
 }
 
 export type AuditLogErrorCode =
@@ -131,6 +135,12 @@ export function buildRecordFields(entry: AuditEntry, chain: { ts: string; seq: n
     const d = entry.details;
     if (typeof d !== "object" || d === null || Array.isArray(d)) throw invalid("details");
     fields.details = sanitizeDetails(d, scrub);
+  }
+  if (entry.receipt !== undefined) {
+    // Hashes, ids and a signature only: checked against the schema instead of scrubbed.
+    const parsed = ReceiptSchema.safeParse(entry.receipt);
+    if (!parsed.success) throw invalid("receipt");
+    fields.receipt = parsed.data;
   }
   return fields;
 }

@@ -7,6 +7,7 @@ import {
   sha256Hex,
   signatureMatches,
 } from "@airlock/core";
+import { requestHashOf } from "@airlock/core/receipts";
 import type { IncomingHttpHeaders } from "node:http";
 import type { AuthClient } from "../config/config-types.js";
 import { HttpError } from "../server/http-error.js";
@@ -22,6 +23,8 @@ export interface AuthSettings {
 export interface AuthenticatedCaller {
   readonly client: AuthClient;
   readonly nonce: string;
+  /** SHA-256 (hex) of the canonical string the MAC covered: what a receipt names as the request. */
+  readonly requestHash: string;
 }
 
 /** Why authentication failed, for audit and metrics (the wire code says it to the client). */
@@ -76,6 +79,8 @@ export async function authenticate(
     throw new AuthFailure("AUTH_TIMESTAMP_OUT_OF_WINDOW", "timestamp_out_of_window", clientId);
   }
   if (!NONCE_PATTERN.test(nonce)) throw new AuthFailure("AUTH_INVALID_NONCE", "invalid_nonce", clientId);
+  // Sealed provisioning: no secret yet, so no MAC can be checked; say so rather than "invalid signature".
+  if (client.secretPending?.() === true) throw new AuthFailure("KEYS_NOT_PROVISIONED", "keys_not_provisioned", clientId);
   const canonical = canonicalString({ timestamp: ts, nonce, method, path, bodySha256Hex: sha256Hex(rawBody) });
   if (!signatureMatches(client.hmacSecret, canonical, signature)) {
     throw new AuthFailure("AUTH_INVALID_SIGNATURE", "invalid_signature", clientId);
@@ -89,5 +94,5 @@ export async function authenticate(
     throw err;
   }
   if (!fresh) throw new AuthFailure("AUTH_REPLAYED_NONCE", "replayed_nonce", clientId);
-  return { client, nonce };
+  return { client, nonce, requestHash: requestHashOf(canonical) };
 }

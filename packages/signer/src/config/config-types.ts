@@ -1,7 +1,9 @@
 import type { ExchangeOperation, Venue } from "@airlock/core";
+import type { KeyObject } from "node:crypto";
 import type { SessionSignerProvider } from "../custody/provider-types.js";
 import type { VenueSigner } from "../exchange/venue-types.js";
 import type { ExactDecimal } from "../policy/exact-decimal.js";
+import type { ProvisionedKeyring } from "../provisioning/provisioned-keyring.js";
 
 /**
  * The validated, frozen configuration of one sidecar. Built once at startup from the
@@ -18,6 +20,11 @@ export interface AuthClient {
   readonly allowedKeyIds?: ReadonlySet<string>;
   /** SISNA's allowedAccountAddresses, felt-normalised (undefined: any account). */
   readonly allowedAccounts?: ReadonlySet<bigint>;
+  /**
+   * Sealed provisioning: true while the client's secret has not arrived yet (the client cannot
+   * authenticate; requests are answered KEYS_NOT_PROVISIONED). Absent for configured secrets.
+   */
+  readonly secretPending?: () => boolean;
 }
 
 /** Per-client rules from the policy file; every field narrows, none widens the defaults. */
@@ -71,8 +78,8 @@ export interface ExchangeAccount {
   readonly liveTradingEnabled: boolean;
   /** Hyperliquid: the vault the orders are for, lowercase 0x hex. */
   readonly vaultAddress?: string;
-  /** Where the credentials came from. */
-  readonly source: "environment" | "keystore";
+  /** Where the credentials came from ("provisioned": a sealed upload, after boot). */
+  readonly source: "environment" | "keystore" | "provisioned";
   /** Builds and signs this account's venue requests; holds its credentials privately. */
   readonly signer: VenueSigner;
 }
@@ -120,6 +127,35 @@ export interface TlsConfig {
   readonly keyPath: string;
   readonly caPath?: string;
   readonly mtlsRequired: boolean;
+}
+
+/** Where the sidecar runs: beside the agent ("keyring") or in a Nitro Enclave ("nitro"). */
+export interface BackendConfig {
+  readonly kind: "keyring" | "nitro";
+  /** Set for "nitro": where attestation documents come from. */
+  readonly attestation?: {
+    readonly source: "nsm" | "emulator";
+    /** The NSM device path (the "nsm" source). */
+    readonly nsmDevice: string;
+    /** Emulator PCR overrides by index (96 lowercase hex characters each). */
+    readonly emulatorPcrs?: ReadonlyMap<number, string>;
+    /** Where the emulator writes its root certificate (PEM) at boot. */
+    readonly emulatorRootFile?: string;
+  };
+}
+
+/**
+ * Sealed key provisioning (Nitro backend): key ids and exchange accounts are declared in the
+ * configuration (and so in the attested policy hash); their secrets arrive in one sealed upload
+ * signed by the admin key, after boot, and live in enclave memory only.
+ */
+export interface ProvisioningConfig {
+  /** The Ed25519 key that must sign every upload (AIRLOCK_ADMIN_PUBLIC_KEY). */
+  readonly adminPublicKey: KeyObject;
+  /** SHA-256 (hex) of its SPKI DER. */
+  readonly adminKeyId: string;
+  /** Declared key ids and accounts; empty of secrets until the upload installs them. */
+  readonly keyring: ProvisionedKeyring;
 }
 
 export interface SignerConfig {
@@ -175,4 +211,10 @@ export interface SignerConfig {
   };
 
   readonly metricsEnabled: boolean;
+
+  readonly backend: BackendConfig;
+  /** SHA-256 (hex) of the canonical policy (policy/policy-hash.ts): named by receipts, attested by enclaves. */
+  readonly policyHash: string;
+  /** Set when keys arrive by sealed provisioning (AIRLOCK_PROVISIONED_KEY_IDS). */
+  readonly provisioning?: ProvisioningConfig;
 }

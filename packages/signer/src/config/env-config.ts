@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { parseFelt, starkKeyOf } from "@airlock/core/starknet";
 import { createSignerProvider, type SignerProviderHooks, type SignerProviderSpec } from "../custody/create-provider.js";
 import type { LocalKey } from "../custody/local-provider.js";
+import { policyHashOf } from "../policy/policy-hash.js";
+import { readBackend } from "./backend-env.js";
 import { readAuthClients } from "./auth-clients.js";
 import { ConfigError } from "./config-error.js";
 import type { AuthClient, SignerConfig } from "./config-types.js";
@@ -14,6 +16,8 @@ import { buildExchangeRules } from "./exchange-policy-file.js";
 import { readLocalKeys } from "./local-keys.js";
 import { buildPolicyConfig, parsePolicyFile, type PolicyFile } from "./policy-file.js";
 import { Problems } from "./problems.js";
+import { readProvisioningEnv } from "./provisioning-env.js";
+import { ProvisionedKeyring } from "../provisioning/provisioned-keyring.js";
 import { secretList } from "./secret-holders.js";
 import { applySecretFiles } from "./secret-files.js";
 import { readStores } from "./stores-env.js";
@@ -86,7 +90,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
 
   // Authentication.
   const defaultClientId = r.id("KEYRING_DEFAULT_AUTH_CLIENT_ID", "default");
-  const auth = readAuthClients(r, problems, defaultClientId);
+  // The backend and sealed provisioning come first: with provisioning, clients declare no secret.
+  const backend = readBackend(r, problems, production);
+  const provisioning = readProvisioningEnv(r, problems, backend);
+  // Asked for, even if misconfigured: then "no signing key" and key references are not reported on top.
+  const provisioningAsked = r.has("AIRLOCK_ADMIN_PUBLIC_KEY") || r.has("AIRLOCK_PROVISIONED_KEY_IDS");
+  // Also when misconfigured (a problem is reported then), so clients and accounts are read as declarations.
+  const keyring = provisioningAsked ? new ProvisionedKeyring(provisioning?.keyIds ?? []) : undefined;
+  const auth = readAuthClients(r, problems, defaultClientId, keyring);
   const maxSkewMs = r.int("KEYRING_MAX_SKEW_MS", 30_000, 1, 3_600_000);
   const nonceTtlMs = r.int("KEYRING_NONCE_TTL_MS", 120_000, 1, 86_400_000);
   // Beyond SISNA: a nonce must be remembered for as long as its timestamp can still be accepted
@@ -132,7 +143,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     // Exchange credentials are in-process secrets too.
     if (r.has(EXCHANGE_ACCOUNTS_VARIABLE)) problems.add(`KEYRING_SECURITY_PROFILE=secure forbids in-process exchange credentials (${EXCHANGE_ACCOUNTS_VARIABLE})`);
   }
-  if (localSigning && !keySourceGiven) {
+  if (provisioning) {
+    // Sealed provisioning: the keys arrive after boot, sealed to the attested enclave, and are
+    // held in its memory; nothing in the configuration may carry a key.
+    if (providerName !== "local" || fallback !== "none") {
+      problems.add("AIRLOCK_PROVISIONED_KEY_IDS needs KEYRING_SIGNER_PROVIDER=local (the default) without a fallback: provisioned keys are held in enclave memory");
+    }
+    if (keySourceGiven) {
+      problems.add("AIRLOCK_PROVISIONED_KEY_IDS: signing keys arrive sealed; remove SESSION_PRIVATE_KEY, KEYRING_SIGNING_KEYS_JSON and the keystore");
+    }
+  } else if (localSigning && !keySourceGiven && !provisioningAsked) {
     problems.add("No signing key configured. Set SESSION_PRIVATE_KEY, KEYRING_SIGNING_KEYS_JSON or KEYRING_KEYSTORE_PATH.");
   }
 
@@ -140,7 +160,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   // that part of the configuration is itself broken, so references are not reported twice).
   let keyIds: ReadonlySet<string> | undefined;
   if (providerName === "local") {
-    keyIds = local.named.size > 0 ? local.named : undefined;
+    if (provisioning) keyIds = new Set(provisioning.keyIds);
+    else keyIds = local.named.size > 0 && !provisioningAsked ? local.named : undefined;
     if (keyIds && !keyIds.has(defaultKeyId)) {
       problems.add(`KEYRING_DEFAULT_KEY_ID (${defaultKeyId}) not present in signing keys`);
     }
@@ -175,12 +196,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     for (const name of exampleValuesIn(auth.clients.map((c) => c.hmacSecret), local.keys.map((k) => starkKeyOf(k.privateKey)))) {
       problems.add(`NODE_ENV=production refuses ${name} from .env.example: it is public`);
     }
-    if (transport !== "https") problems.add("NODE_ENV=production requires KEYRING_TRANSPORT=https");
-    if (!mtlsRequired) problems.add("NODE_ENV=production requires KEYRING_MTLS_REQUIRED=true");
-    if (usesRedis && stores.redis !== undefined && !stores.redis.url.startsWith("rediss://")) {
-      problems.add("NODE_ENV=production requires KEYRING_REDIS_URL to use rediss://");
+    if (backend.kind === "nitro") {
+      // Inside an enclave the listener is loopback behind the vsock bridge: a TLS key would be a
+      // secret in the published image, and HMAC plus receipts already keep the host from forging
+      // requests or answers (docs/nitro.md says what it can still read). What the host must not
+      // hold is state or secrets: Redis there could reset nonces and budgets, and secrets in the
+      // measured configuration would be readable by anyone with the image.
+      if (!provisioning) problems.add("NODE_ENV=production with AIRLOCK_BACKEND=nitro requires sealed provisioning (AIRLOCK_ADMIN_PUBLIC_KEY): no secret may be part of the image");
+      if (usesRedis) problems.add("NODE_ENV=production with AIRLOCK_BACKEND=nitro refuses Redis stores: Redis would run on the untrusted host, which could reset nonces, budgets and order counters");
+    } else {
+      if (transport !== "https") problems.add("NODE_ENV=production requires KEYRING_TRANSPORT=https");
+      if (!mtlsRequired) problems.add("NODE_ENV=production requires KEYRING_MTLS_REQUIRED=true");
+      if (usesRedis && stores.redis !== undefined && !stores.redis.url.startsWith("rediss://")) {
+        problems.add("NODE_ENV=production requires KEYRING_REDIS_URL to use rediss://");
+      }
     }
-    if (localSigning && !allowInsecureKeys) {
+    // Sealed provisioning keeps keys out of the host entirely (Nitro, and production refuses the emulator).
+    if (localSigning && !allowInsecureKeys && !provisioning) {
       problems.add(
         "NODE_ENV=production requires explicit KEYRING_ALLOW_INSECURE_IN_PROCESS_KEYS_IN_PRODUCTION=true to sign with in-process keys (use KEYRING_SIGNER_PROVIDER=dfns)",
       );
@@ -189,14 +221,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
 
   const clients = frozenMap<string, AuthClient>(auth.clients.map((c) => [c.clientId, c] as const));
   const clientIds: ReadonlySet<string> = new Set(clients.keys());
-  const exchange = readExchangeAccounts(r, problems, { keystoreEntries: local.keystoreExchangeAccounts, clientIds, production });
+  const exchange = readExchangeAccounts(r, problems, { keystoreEntries: local.keystoreExchangeAccounts, clientIds, production, provisioned: keyring });
   const policyFile = readPolicyFile(r, problems, readFile);
   const policy = buildPolicyConfig(policyFile, { maxValidityWindowSec, allowedChainIds, clients, keyIds }, problems);
   const exchangeRules = buildExchangeRules(policyFile?.exchange, { clientIds, accounts: exchange.accounts, namedAccounts: exchange.named }, problems);
 
   if (problems.count > 0) throw new ConfigError(problems.lines());
 
-  const spec = providerSpec(providerName, fallback, local.keys, dfns);
+  const spec = keyring ? undefined : providerSpec(providerName, fallback, local.keys, dfns);
   return deepFreeze<SignerConfig>({
     nodeEnv,
     production,
@@ -210,7 +242,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     policy,
     exchange: { accounts: exchange.accounts, rules: exchangeRules },
     signer: {
-      provider: createSignerProvider(spec, opts.signerHooks),
+      provider: spec === undefined ? keyring!.sessionProvider : createSignerProvider(spec, opts.signerHooks),
       defaultKeyId,
       securityProfile,
       preflightOnStartup: dfns?.preflightOnStartup ?? false,
@@ -218,6 +250,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     },
     audit: auditFile !== undefined ? { file: auditFile } : {},
     metricsEnabled,
+    backend,
+    policyHash: policyHashOf({ policy, auth: { clients }, exchange: { accounts: exchange.accounts, rules: exchangeRules } }),
+    ...(provisioning && keyring ? { provisioning: { adminPublicKey: provisioning.adminPublicKey, adminKeyId: provisioning.adminKeyId, keyring } } : {}),
   });
 }
 

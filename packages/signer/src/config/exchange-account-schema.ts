@@ -17,6 +17,10 @@ import { LIVE_ONLY_ORIGINS, VENUES, defaultBaseUrl } from "../exchange/venue-cat
  * when the key is an API (agent) wallet's. A field of the other
  * family is refused, as are venue-specific fields on other venues (demo: okx; vaultAddress and
  * assets: hyperliquid). Messages describe rules, never values.
+ *
+ * With sealed provisioning (Nitro backend) an account is declared without its credentials,
+ * `"credentials": "provisioned"` (ProvisionedAccountDeclaration); the credential fields arrive
+ * sealed (ProvisionedAccountCredentials) and the merged entry is checked with these same rules.
  */
 
 /** Most accounts one source (environment or keystore) may define. */
@@ -102,7 +106,11 @@ const EntryShape = z.strictObject({
 
 type EntryShape = z.infer<typeof EntryShape>;
 
-function crossFieldRules(e: EntryShape, ctx: z.RefinementCtx): void {
+/** The credential fields of an entry: what sealed provisioning delivers instead of the configuration. */
+export const CREDENTIAL_FIELDS = ["apiKey", "apiSecret", "passphrase", "privateKey", "accountAddress"] as const;
+
+/** The rules on the credential fields, by venue family. */
+function credentialRules(e: EntryShape, ctx: z.RefinementCtx): void {
   const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
   const facts = VENUES[e.venue];
   if (facts.family === "hmac") {
@@ -118,6 +126,11 @@ function crossFieldRules(e: EntryShape, ctx: z.RefinementCtx): void {
       if (e[field] !== undefined) issue(field, `is not used by ${e.venue} (an EIP-712 venue: privateKey)`);
     }
   }
+}
+
+/** The rules on everything but the credentials (also those of a provisioned account's declaration). */
+function settingsRules(e: Omit<EntryShape, (typeof CREDENTIAL_FIELDS)[number]>, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
   if (e.demo !== undefined && e.venue !== "okx") issue("demo", "applies to okx only");
   if (e.venue === "okx" && e.demo !== undefined && e.demo !== (e.environment === "testnet")) {
     issue("demo", "must match the environment on okx: testnet trades in demo mode, live does not");
@@ -134,8 +147,26 @@ function crossFieldRules(e: EntryShape, ctx: z.RefinementCtx): void {
 }
 
 /** One exchange account entry (closed; cross-field rules as documented above). */
-export const ExchangeAccountEntry = EntryShape.superRefine(crossFieldRules);
+export const ExchangeAccountEntry = EntryShape.superRefine((e, ctx) => {
+  credentialRules(e, ctx);
+  settingsRules(e, ctx);
+});
 export type ExchangeAccountEntry = z.infer<typeof ExchangeAccountEntry>;
+
+/**
+ * An account whose credentials arrive by sealed provisioning (Nitro backend): the entry without
+ * any credential field, marked `"credentials": "provisioned"`. Everything the policy hash covers
+ * (venue, environment, origin, clients, live switch, vault) is fixed here, at boot; the
+ * credentials are checked against the venue's rules when they are installed.
+ */
+export const ProvisionedAccountDeclaration = EntryShape.omit({ apiKey: true, apiSecret: true, passphrase: true, privateKey: true, accountAddress: true })
+  .extend({ credentials: z.literal("provisioned") })
+  .superRefine(settingsRules);
+export type ProvisionedAccountDeclaration = z.infer<typeof ProvisionedAccountDeclaration>;
+
+/** The credentials of one provisioned account, as they arrive sealed (venue rules apply when merged). */
+export const ProvisionedAccountCredentials = EntryShape.pick({ apiKey: true, apiSecret: true, passphrase: true, privateKey: true, accountAddress: true }).extend({ account: Identifier });
+export type ProvisionedAccountCredentials = z.infer<typeof ProvisionedAccountCredentials>;
 
 /** The fields of an entry that hold secrets (the apiKey is sent to the venue, but is kept private too). */
 export const EXCHANGE_SECRET_FIELDS = ["apiKey", "apiSecret", "passphrase", "privateKey"] as const;

@@ -1,10 +1,11 @@
 import type { ExchangeAccount } from "./config-types.js";
 import { createVenueSigner, venueSettingsOf } from "../exchange/venue-signers.js";
 import type { EnvReader } from "./env-reader.js";
-import { EXCHANGE_SECRET_FIELDS, ExchangeAccountEntry, MAX_EXCHANGE_ACCOUNTS, scannerSecretsOf } from "./exchange-account-schema.js";
+import type { ProvisionedKeyring } from "../provisioning/provisioned-keyring.js";
+import { EXCHANGE_SECRET_FIELDS, ExchangeAccountEntry, MAX_EXCHANGE_ACCOUNTS, ProvisionedAccountDeclaration, scannerSecretsOf } from "./exchange-account-schema.js";
 import { frozenMap, frozenSet } from "./immutable.js";
-import { parseEntries, readJsonEnv, registerSecretsAt } from "./json-env.js";
-import type { Problems } from "./problems.js";
+import { readJsonEnv, registerSecretsAt } from "./json-env.js";
+import { addZodProblems, type Problems } from "./problems.js";
 
 export { ExchangeAccountEntry } from "./exchange-account-schema.js";
 
@@ -14,6 +15,11 @@ export { ExchangeAccountEntry } from "./exchange-account-schema.js";
  * entry shape of exchange-account-schema.ts. An account id defined twice, in one source or
  * across them, is a problem; so is a client that is not an auth client. Each account's venue
  * signer is built here, once, and is the only holder of its credentials afterwards.
+ *
+ * With sealed provisioning (Nitro backend, AIRLOCK_PROVISIONED_KEY_IDS) an environment entry is
+ * a declaration instead: `"credentials": "provisioned"` and no credential field. Its venue
+ * signer comes from the provisioned keyring and signs once the sealed upload installed the
+ * credentials; an entry with credentials is refused in that mode (no secret on the host).
  */
 
 /** The development variable (the keystore is the production source). */
@@ -28,6 +34,8 @@ export interface ExchangeAccountsContext {
   readonly clientIds: ReadonlySet<string>;
   /** NODE_ENV=production: http base URLs (loopback fakes) are refused. */
   readonly production: boolean;
+  /** Set with sealed provisioning: declared accounts get their venue signers from it. */
+  readonly provisioned?: ProvisionedKeyring | undefined;
 }
 
 export interface ExchangeAccounts {
@@ -39,17 +47,45 @@ export interface ExchangeAccounts {
 }
 
 interface SourcedEntry {
+  /** The entry; for a declaration, its settings without credentials. */
   readonly entry: ExchangeAccountEntry;
-  readonly source: "environment" | "keystore";
+  readonly source: "environment" | "keystore" | "provisioned";
   readonly where: string;
+  /** Set when the credentials arrive by sealed provisioning. */
+  readonly declaration?: ProvisionedAccountDeclaration;
+}
+
+/** True for an entry marked `"credentials": "provisioned"` (parsed as a declaration). */
+function isDeclaration(item: unknown): boolean {
+  return typeof item === "object" && item !== null && !Array.isArray(item) && (item as Record<string, unknown>)["credentials"] === "provisioned";
 }
 
 function readEnvEntries(env: EnvReader, problems: Problems): SourcedEntry[] {
   const json = readJsonEnv(env, problems, VARIABLE);
   for (const field of EXCHANGE_SECRET_FIELDS) registerSecretsAt(problems, json, field);
   if (json === undefined) return [];
-  const entries = parseEntries(problems, VARIABLE, json, ExchangeAccountEntry, 1, MAX_EXCHANGE_ACCOUNTS) ?? [];
-  return entries.map(({ index, value }) => ({ entry: value, source: "environment", where: `${VARIABLE}[${index}] (account ${value.account})` }));
+  if (!Array.isArray(json)) {
+    problems.add(`${VARIABLE} must be a JSON array`);
+    return [];
+  }
+  if (json.length < 1 || json.length > MAX_EXCHANGE_ACCOUNTS) {
+    problems.add(`${VARIABLE} must hold 1-${MAX_EXCHANGE_ACCOUNTS} entries`);
+    return [];
+  }
+  const out: SourcedEntry[] = [];
+  json.forEach((item: unknown, index) => {
+    if (isDeclaration(item)) {
+      const parsed = ProvisionedAccountDeclaration.safeParse(item);
+      if (!parsed.success) return addZodProblems(problems, `${VARIABLE}[${index}]`, parsed.error);
+      const { credentials: _marker, ...settings } = parsed.data;
+      out.push({ entry: settings, source: "provisioned", where: `${VARIABLE}[${index}] (account ${settings.account})`, declaration: parsed.data });
+      return;
+    }
+    const parsed = ExchangeAccountEntry.safeParse(item);
+    if (!parsed.success) return addZodProblems(problems, `${VARIABLE}[${index}]`, parsed.error);
+    out.push({ entry: parsed.data, source: "environment", where: `${VARIABLE}[${index}] (account ${parsed.data.account})` });
+  });
+  return out;
 }
 
 /** A factory refusal as a problem: a VenueConfigError's message names the rule only; anything else is named by class. */
@@ -74,7 +110,18 @@ function buildAccount(item: SourcedEntry, ctx: ExchangeAccountsContext, problems
     problems.add(`${where}.baseUrl: NODE_ENV=production requires https`);
     ok = false;
   }
+  if (item.declaration !== undefined && ctx.provisioned === undefined) {
+    problems.add(`${where}: "credentials": "provisioned" needs sealed provisioning (AIRLOCK_BACKEND=nitro, AIRLOCK_ADMIN_PUBLIC_KEY, AIRLOCK_PROVISIONED_KEY_IDS)`);
+    ok = false;
+  }
+  if (item.declaration === undefined && ctx.provisioned !== undefined) {
+    problems.add(`${where}: with sealed provisioning credentials arrive sealed, never from the configuration; declare the account with "credentials": "provisioned" and no credential field`);
+    ok = false;
+  }
   if (!ok) return undefined;
+  if (item.declaration !== undefined) {
+    return { ...accountFields(item, settings), signer: ctx.provisioned!.declareAccount(item.declaration) };
+  }
   let signer;
   try {
     signer = createVenueSigner(entry);
@@ -82,6 +129,12 @@ function buildAccount(item: SourcedEntry, ctx: ExchangeAccountsContext, problems
     problems.add(`${where}: the ${entry.venue} signer refused the account (${signerProblem(err)})`);
     return undefined;
   }
+  return { ...accountFields(item, settings), signer };
+}
+
+/** Everything of an account but its signer. */
+function accountFields(item: SourcedEntry, settings: ReturnType<typeof venueSettingsOf>): Omit<ExchangeAccount, "signer"> {
+  const { entry } = item;
   return {
     account: entry.account,
     venue: entry.venue,
@@ -91,7 +144,6 @@ function buildAccount(item: SourcedEntry, ctx: ExchangeAccountsContext, problems
     liveTradingEnabled: entry.liveTradingEnabled === true,
     ...(settings.vaultAddress !== undefined ? { vaultAddress: settings.vaultAddress } : {}),
     source: item.source,
-    signer,
   };
 }
 
@@ -113,9 +165,11 @@ export function readExchangeAccounts(env: EnvReader, problems: Problems, ctx: Ex
     secrets.push(...scannerSecretsOf(item.entry));
     const first = firstSource.get(id);
     if (first !== undefined) {
+      const firstIsKeystore = first === "keystore";
+      const thisIsKeystore = item.source === "keystore";
       problems.add(
-        first === item.source
-          ? `Duplicate exchange account id in the ${item.source === "environment" ? VARIABLE : "keystore"}: ${id}`
+        firstIsKeystore === thisIsKeystore
+          ? `Duplicate exchange account id in the ${thisIsKeystore ? "keystore" : VARIABLE}: ${id}`
           : `exchange account ${id} is defined both in the environment and in the keystore`,
       );
       continue;

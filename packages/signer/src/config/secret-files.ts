@@ -14,6 +14,8 @@ export const SECRET_FILE_VARIABLES: Readonly<Record<string, string>> = Object.fr
   KEYRING_DFNS_AUTH_TOKEN_FILE: "KEYRING_DFNS_AUTH_TOKEN",
   KEYRING_DFNS_USER_ACTION_SIGNATURE_FILE: "KEYRING_DFNS_USER_ACTION_SIGNATURE",
   KEYRING_EXCHANGE_ACCOUNTS_JSON_FILE: "KEYRING_EXCHANGE_ACCOUNTS_JSON",
+  // Public, not secret: a file is simply the convenient way to pass a PEM.
+  AIRLOCK_ADMIN_PUBLIC_KEY_FILE: "AIRLOCK_ADMIN_PUBLIC_KEY",
 });
 
 /** Largest secret file read: the loader's bound for a JSON variable, so any value it accepts inline it accepts from a file. */

@@ -40,6 +40,11 @@ export interface LeakScanner {
   scanValue(value: unknown): LeakPatternId[];
   /** How many configured secrets are too short to search for (so startup can warn about them). */
   readonly ignoredSecrets: number;
+  /**
+   * Adds secrets learned after startup (keys installed by sealed provisioning): later scans
+   * search for them too. Returns how many of them are too short to search for.
+   */
+  addSecrets(secrets: readonly string[]): number;
 }
 
 const DEFAULT_MAX_DEPTH = 32;
@@ -52,8 +57,10 @@ export function createLeakScanner(options: LeakScannerOptions): LeakScanner {
   const maxDepth = positiveInt(options.maxDepth, DEFAULT_MAX_DEPTH, "maxDepth");
   const maxNodes = positiveInt(options.maxNodes, DEFAULT_MAX_NODES, "maxNodes");
   const maxChars = positiveInt(options.maxChars, DEFAULT_MAX_CHARS, "maxChars");
-  const { needles, ignored } = secretNeedles(options.secrets);
-  const minNeedle = needles.reduce((m, n) => Math.min(m, n.length), Number.POSITIVE_INFINITY);
+  // Secrets learned later (addSecrets) rebuild these; a scan reads them once at its start.
+  let secrets: readonly string[] = [...options.secrets];
+  let { needles, ignored } = secretNeedles(secrets);
+  let minNeedle = needles.reduce((m, n) => Math.min(m, n.length), Number.POSITIVE_INFINITY);
   const minLiteral = Math.min(...TEXT_PATTERN_LITERALS.map((l) => l.length));
 
   /** Mutable state of one scan. */
@@ -168,7 +175,16 @@ export function createLeakScanner(options: LeakScannerOptions): LeakScanner {
   }
 
   return {
-    ignoredSecrets: ignored,
+    get ignoredSecrets(): number {
+      return ignored;
+    },
+    addSecrets(added: readonly string[]): number {
+      const before = ignored;
+      secrets = [...secrets, ...added];
+      ({ needles, ignored } = secretNeedles(secrets));
+      minNeedle = needles.reduce((m, n) => Math.min(m, n.length), Number.POSITIVE_INFINITY);
+      return ignored - before;
+    },
     scanValue(value: unknown): LeakPatternId[] {
       const w: Walk = { found: 0, nodes: 0, chars: 0, stopped: false };
       visit(value, 0, w);

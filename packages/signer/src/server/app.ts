@@ -1,4 +1,6 @@
 import { HEADER, MAX_BODY_BYTES, ROUTE } from "@airlock/core";
+import { RECEIPT_HEADER, encodeReceiptHeader } from "@airlock/core/receipts";
+import { MAX_PROVISION_BODY_BYTES, PROVISION_ROUTE } from "@airlock/core/provisioning";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate, AuthFailure } from "../auth/request-auth.js";
@@ -10,9 +12,12 @@ import type { NonceStore, Pingable, RateLimiter, SpendStore } from "../stores/st
 import { HttpError } from "./http-error.js";
 import { readBody } from "./read-body.js";
 import type { RequestContext } from "./request-context.js";
-import { sendError, sendJson, sendText } from "./respond.js";
+import type { ReceiptIssuer } from "./receipts.js";
+import { errorPayload, sendError, sendJson, sendPayload, sendText } from "./respond.js";
+import { attestationAnswer, type AttestationRouteDeps } from "./routes/attestation-route.js";
 import { dfnsPreflight, readiness } from "./routes/health-routes.js";
 import { evaluatePolicyRequest } from "./routes/evaluate-route.js";
+import { PROVISION_ROUTE_LABEL, provisionKeys, uploadHash, type ProvisionRouteDeps } from "./routes/provision-route.js";
 import type { ExchangeRouteDeps } from "./routes/exchange-admission.js";
 import { signExchangeRequest } from "./routes/exchange-routes.js";
 import { signSessionTransaction, type RouteResult, type SessionRouteDeps } from "./routes/session-routes.js";
@@ -32,6 +37,12 @@ export interface AppDeps {
   readonly pingables: ReadonlyMap<string, Pingable>;
   readonly scanner: LeakScanner | undefined;
   readonly observer: ServerObserver;
+  /** Signs the receipt every answer to an authenticated request carries. */
+  readonly receipts: ReceiptIssuer;
+  /** The Nitro backend's attestation route; absent with the keyring backend (404). */
+  readonly attestation?: AttestationRouteDeps | undefined;
+  /** Sealed key provisioning (POST /v1/admin/provision); absent unless configured (PROVISIONING_NOT_ENABLED). */
+  readonly provisioning?: ProvisionRouteDeps | undefined;
   /** Clock in epoch ms (tests freeze it). */
   readonly now: () => number;
 }
@@ -49,7 +60,7 @@ const AUTHED_ROUTES: ReadonlyMap<string, { method: string; label: string; handle
   [ROUTE.status, { method: "GET", label: "status", handler: signerStatus }],
 ]);
 
-const PUBLIC_PATHS = new Set<string>([ROUTE.health, ROUTE.dfnsPreflight, ROUTE.ready, ROUTE.metrics]);
+const PUBLIC_PATHS = new Set<string>([ROUTE.health, ROUTE.dfnsPreflight, ROUTE.ready, ROUTE.metrics, ROUTE.attestation]);
 const CALLER_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 /**
@@ -82,10 +93,31 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     const path = target.split("?", 1)[0]!;
     const method = req.method ?? "GET";
 
+    // The admin upload authenticates by its own signature (no HMAC client is involved), and is
+    // audited and answered with a receipt like every authenticated route.
+    if (path === PROVISION_ROUTE) {
+      ctx.route = PROVISION_ROUTE_LABEL;
+      if (deps.provisioning === undefined) throw new HttpError("PROVISIONING_NOT_ENABLED");
+      if (method !== "POST") throw new HttpError("METHOD_NOT_ALLOWED", undefined, {}, { allow: "POST" });
+      if (!deps.observer.auditHealthy()) throw new HttpError("AUDIT_UNAVAILABLE");
+      const raw = await readBody(req, MAX_PROVISION_BODY_BYTES).catch((err: unknown) => {
+        res.setHeader("connection", "close");
+        throw err;
+      });
+      // The receipt's request hash is the SHA-256 of the exact upload (there is no HMAC string).
+      ctx.requestHash = uploadHash(raw);
+      return sendDecision(res, ctx, provisionKeys(ctx, raw, req.headers["content-type"], deps.provisioning, deps.now()));
+    }
+
     if (PUBLIC_PATHS.has(path)) {
       ctx.route = path;
       if (method !== "GET" && method !== "HEAD") throw new HttpError("METHOD_NOT_ALLOWED", undefined, {}, { allow: "GET, HEAD" });
       if (path === ROUTE.health) return sendJson(res, 200, { ok: true });
+      if (path === ROUTE.attestation) {
+        if (deps.attestation === undefined) throw new HttpError("NOT_FOUND");
+        const answer = await attestationAnswer(target, ctx.requestId, deps.attestation);
+        return sendJson(res, answer.status, answer.body);
+      }
       if (path === ROUTE.metrics) {
         if (!deps.config.metricsEnabled) throw new HttpError("NOT_FOUND");
         return sendText(res, 200, deps.observer.renderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
@@ -106,16 +138,27 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     const nowMs = deps.now();
     const caller = await authenticate(req.headers, method, target, raw, deps.config.auth, deps.nonces, nowMs);
     ctx.clientId = caller.client.clientId;
+    ctx.requestHash = caller.requestHash;
     // As SISNA: an unknown path is only answered once the caller has authenticated.
     if (!route) throw new HttpError("NOT_FOUND");
+    // Sealed provisioning: nothing signs before the keys are installed. (Declared clients cannot
+    // even authenticate before then; this holds whatever the authentication does.)
+    if (route.label.startsWith("sign.") && deps.config.provisioning?.keyring.installed === false) throw new HttpError("KEYS_NOT_PROVISIONED");
     const result = await route.handler(ctx, caller.client, raw, req.headers["content-type"], routeDeps, nowMs);
+    sendDecision(res, ctx, result);
+  }
+
+  /** Receipt, audit record, then the answer (a decision the audit log cannot take is not handed out). */
+  function sendDecision(res: ServerResponse, ctx: RequestContext, result: RouteResult): void {
+    const payload = JSON.stringify(result.body);
+    const receipt = deps.receipts.issue(ctx, result.status, payload, result.signedHash);
     // Recorded before it is sent: a decision the audit log cannot take is not handed out.
     try {
-      deps.observer.decided(ctx, result);
+      deps.observer.decided(ctx, result, receipt);
     } catch {
       throw new HttpError("AUDIT_UNAVAILABLE");
     }
-    sendJson(res, result.status, result.body, result.headers);
+    sendPayload(res, result.status, payload, { ...result.headers, [RECEIPT_HEADER]: encodeReceiptHeader(receipt) });
   }
 
   return (req, res) => {
@@ -135,14 +178,17 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
       if (!(err instanceof HttpError)) deps.observer.internalError(ctx, err);
       // A known client that failed a later check (timestamp, MAC, nonce) is named in the audit.
       if (err instanceof AuthFailure && err.clientId !== undefined) ctx.clientId = err.clientId;
+      // An authenticated request's refusal carries a receipt too: a host in the middle cannot
+      // fake a refusal any more than a signature.
+      const receipt = ctx.requestHash === undefined ? undefined : deps.receipts.issue(ctx, httpErr.status, errorPayload(ctx.requestId, httpErr), undefined);
       // Recorded before the answer leaves, like every decision.
       try {
-        deps.observer.refused(ctx, httpErr, err instanceof AuthFailure ? err.reason : undefined);
+        deps.observer.refused(ctx, httpErr, err instanceof AuthFailure ? err.reason : undefined, receipt);
       } catch (auditErr) {
         // The audit log just failed: later requests get AUDIT_UNAVAILABLE; never crash here.
         deps.observer.internalError(ctx, auditErr);
       }
-      sendError(res, ctx.requestId, httpErr);
+      sendError(res, ctx.requestId, httpErr, receipt === undefined ? undefined : { [RECEIPT_HEADER]: encodeReceiptHeader(receipt) });
     });
   };
 }

@@ -44,7 +44,7 @@ export function createObserver(deps: { audit: AuditLog; metrics: SignerMetrics; 
     }
   };
   return {
-    decided(ctx, result: RouteResult) {
+    decided(ctx, result: RouteResult, receipt) {
       const denied = result.ruleId !== undefined;
       record({
         event: denied ? `${ctx.route}.denied` : `${ctx.route}.${ctx.route === "policy.evaluate" ? "allowed" : "success"}`,
@@ -56,13 +56,14 @@ export function createObserver(deps: { audit: AuditLog; metrics: SignerMetrics; 
         messageHash: result.messageHash,
         ...traceFields(ctx),
         ...(result.auditDetails === undefined ? {} : { details: result.auditDetails }),
+        receipt,
       });
       metrics.countRequest(ctx.route, denied ? "denied" : "ok");
       if (denied) metrics.countPolicyDenial(result.ruleId!);
       if (ctx.route.startsWith("sign.")) metrics.observeSignDuration(ctx.route, seconds(ctx));
     },
 
-    refused(ctx, err, authReason) {
+    refused(ctx, err, authReason, receipt) {
       metrics.countRequest(ctx.route, err.code);
       const store = STORE_OF_CODE[err.code];
       if (store) {
@@ -85,6 +86,7 @@ export function createObserver(deps: { audit: AuditLog; metrics: SignerMetrics; 
         ruleId: err instanceof PolicyRefusal ? err.ruleId : undefined,
         ...traceFields(ctx),
         details: { ...ctx.auditDetails, code: err.code, status: err.status },
+        receipt,
       });
     },
 

@@ -1,3 +1,4 @@
+import type { Receipt } from "@airlock/core/receipts";
 import type { HttpError } from "./http-error.js";
 import type { RequestContext } from "./request-context.js";
 import type { RouteResult } from "./routes/session-routes.js";
@@ -9,9 +10,9 @@ import type { RouteResult } from "./routes/session-routes.js";
  */
 export interface ServerObserver {
   /** An authenticated route answered (signed, or evaluated a policy question). */
-  decided(ctx: RequestContext, result: RouteResult): void;
+  decided(ctx: RequestContext, result: RouteResult, receipt: Receipt): void;
   /** A request was refused or failed; `authReason` is set for authentication failures. */
-  refused(ctx: RequestContext, err: HttpError, authReason: string | undefined): void;
+  refused(ctx: RequestContext, err: HttpError, authReason: string | undefined, receipt?: Receipt): void;
   /** The leak scanner matched in warn mode. */
   scanWarning(ctx: RequestContext, direction: "inbound" | "outbound", patterns: string[]): void;
   /** An unexpected exception (a bug): logged without request data. */

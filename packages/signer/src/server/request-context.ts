@@ -10,6 +10,8 @@ export interface RequestContext {
   keyId?: string;
   /** Small facts about the request (never a body or a secret), added to its audit record, refusals included. */
   auditDetails?: Record<string, unknown>;
+  /** Set once the HMAC verified: SHA-256 of the canonical string (receipts name it). */
+  requestHash?: string;
   /** process.hrtime.bigint() at arrival. */
   readonly startedAt: bigint;
 }

@@ -15,8 +15,12 @@ const BASE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  sendPayload(res, status, JSON.stringify(body), headers);
+}
+
+/** Sends JSON text exactly as given (a receipt covers these bytes). */
+export function sendPayload(res: ServerResponse, status: number, payload: string, headers?: Record<string, string>): void {
   if (res.headersSent) return;
-  const payload = JSON.stringify(body);
   res.writeHead(status, { ...BASE_HEADERS, ...headers, "content-length": Buffer.byteLength(payload) });
   res.end(payload);
 }
@@ -28,8 +32,13 @@ export function sendText(res: ServerResponse, status: number, text: string, cont
 }
 
 /** Every error leaves as `{error, code, requestId, ...extras}`: never HTML, never a stack. */
-export function sendError(res: ServerResponse, requestId: string, err: HttpError): void {
-  sendJson(res, err.status, { error: err.message, code: err.code, requestId, ...err.extras }, err.headers);
+export function sendError(res: ServerResponse, requestId: string, err: HttpError, extraHeaders?: Record<string, string>): void {
+  sendPayload(res, err.status, errorPayload(requestId, err), { ...err.headers, ...extraHeaders });
+}
+
+/** The JSON text of an error answer. */
+export function errorPayload(requestId: string, err: HttpError): string {
+  return JSON.stringify({ error: err.message, code: err.code, requestId, ...err.extras });
 }
 
 /** A whole raw HTTP response for a connection whose request could not be parsed. */

@@ -10,6 +10,11 @@ import { createStores } from "../stores/create-stores.js";
 import { waitForRedisReady } from "../stores/redis-connection.js";
 import type { Pingable } from "../stores/store-types.js";
 import { VERSION } from "../version.js";
+import { createAttestationSource } from "../enclave/attestation-backend.js";
+import { createEnclaveIdentity } from "../enclave/enclave-identity.js";
+import { IssuedAttestations } from "../enclave/issued-attestations.js";
+import { createReceiptIssuer } from "./receipts.js";
+import { TokenBucket } from "./routes/attestation-route.js";
 import { createApp } from "./app.js";
 import { listen } from "./listen.js";
 import { createObserver, type OperationalLog } from "./observer-impl.js";
@@ -25,6 +30,11 @@ export interface SidecarOptions {
 
 export interface Sidecar {
   readonly url: string;
+  /** SHA-256 (hex) of this run's receipt public key (SPKI DER). */
+  readonly receiptKeyId: string;
+  readonly policyHash: string;
+  /** Nitro backend with the emulator: the root a development client pins. */
+  readonly emulatorRootFingerprintSha256?: string;
   close(): Promise<void>;
 }
 
@@ -59,6 +69,30 @@ export async function startSidecar(config: SignerConfig, opts: SidecarOptions = 
     log("warn", "redis.not_ready", { note: "requests that need Redis get 503 until it answers" });
   }
 
+  const now = opts.now ?? Date.now;
+  // Fresh at every start and never written anywhere: a restart shows clients a new receipt key.
+  const identity = createEnclaveIdentity();
+  const attestation = createAttestationSource(config, log);
+  // Shared by the attestation route (which records what it issues) and the provisioning route
+  // (which accepts an upload only for one of them, once).
+  const issued = new IssuedAttestations();
+  const provisioning =
+    config.provisioning === undefined || attestation === undefined
+      ? undefined
+      : {
+          provisioning: config.provisioning,
+          identity,
+          issued,
+          policyHash: config.policyHash,
+          // Secrets learned after boot join the leak scanner's and the audit log's lists.
+          learnSecrets: (secrets: readonly string[]) => {
+            const ignored = scanner?.addSecrets(secrets) ?? 0;
+            audit.addSecrets(secrets);
+            const keyring = config.provisioning!.keyring;
+            log("info", "provisioning.installed", { keyIds: keyring.declaredKeyIds, clients: keyring.declaredClients, exchangeAccounts: keyring.declaredAccounts });
+            if (ignored > 0) log("warn", "leak_scanner.short_secrets", { count: ignored, note: "provisioned secrets under 16 significant characters are not searched for" });
+          },
+        };
   const handler = createApp({
     config,
     provider,
@@ -69,7 +103,13 @@ export async function startSidecar(config: SignerConfig, opts: SidecarOptions = 
     pingables,
     scanner,
     observer,
-    now: opts.now ?? Date.now,
+    receipts: createReceiptIssuer(identity, config.policyHash, now),
+    attestation:
+      attestation === undefined
+        ? undefined
+        : { source: attestation.source, identity, policyHash: config.policyHash, issued, throttle: new TokenBucket(20, 10), now },
+    provisioning,
+    now,
   });
   const listening = await listen(handler, { host: config.host, port: config.port, tls: config.tls });
   if (poseidonFallbackReason) log("warn", "poseidon.fallback", { reason: poseidonFallbackReason });
@@ -83,10 +123,26 @@ export async function startSidecar(config: SignerConfig, opts: SidecarOptions = 
     spendStore: config.stores.spend,
     leakScanner: config.leakScanner.enabled ? config.leakScanner.action : "off",
     poseidon: poseidonBackend,
+    backend: config.backend.kind,
+    ...(attestation === undefined ? {} : { attestationSource: attestation.source.kind }),
+    receiptKeyId: identity.receiptKeyId,
+    policyHash: config.policyHash,
     exchangeAccounts: [...config.exchange.accounts.values()].map((a) => `${a.account} (${a.venue} ${a.environment})`),
   });
+  if (config.provisioning !== undefined) {
+    log("warn", "provisioning.waiting", {
+      adminKeyId: config.provisioning.adminKeyId,
+      keyIds: config.provisioning.keyring.declaredKeyIds,
+      clients: config.provisioning.keyring.declaredClients,
+      exchangeAccounts: config.provisioning.keyring.declaredAccounts,
+      note: "nothing is signed until `airlock-signer provision` uploads the sealed keys",
+    });
+  }
   return {
     url: listening.url,
+    receiptKeyId: identity.receiptKeyId,
+    policyHash: config.policyHash,
+    ...(attestation?.emulatorRootFingerprintSha256 === undefined ? {} : { emulatorRootFingerprintSha256: attestation.emulatorRootFingerprintSha256 }),
     close: async () => {
       await listening.close();
       await stores.close();

@@ -132,8 +132,9 @@ describe("applySecretFiles", () => {
     expect(problems.count).toBe(0);
   });
 
-  it("resolves only the seven listed variants (KEYRING_KEYSTORE_PASSPHRASE_FILE is already a path)", () => {
+  it("resolves only the eight listed variants (KEYRING_KEYSTORE_PASSPHRASE_FILE is already a path)", () => {
     expect(Object.keys(SECRET_FILE_VARIABLES).sort()).toEqual([
+      "AIRLOCK_ADMIN_PUBLIC_KEY_FILE",
       "KEYRING_AUTH_CLIENTS_JSON_FILE",
       "KEYRING_DFNS_AUTH_TOKEN_FILE",
       "KEYRING_DFNS_USER_ACTION_SIGNATURE_FILE",

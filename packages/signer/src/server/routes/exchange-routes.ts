@@ -1,3 +1,4 @@
+import { signedVenueRequestHash } from "@airlock/core/receipts";
 import { SignedExchangeRequest, type ExchangeOperation, type PolicyEvaluation } from "@airlock/core";
 import type { AuthClient, ExchangeAccount } from "../../config/config-types.js";
 import { UnsupportedOperationError, type SignedVenueRequest } from "../../exchange/venue-types.js";
@@ -102,6 +103,8 @@ export async function signExchangeRequest(
   const admitted = await admitExchangeRequest(ctx, client, parseJsonBody(raw, contentType), deps, nowMs, false);
   const { request, decision } = admitted;
   const account = decision.account;
+  // The account's credentials are the key that signs: receipts and audit name it.
+  ctx.keyId = account.account;
   // Signed before the order counters count, so an operation the venue does not have burns no
   // order slot; the signature is discarded unless every counter admits the order.
   const signed = signWithVenue(account, request.operation, nowMs);
@@ -129,7 +132,7 @@ export async function signExchangeRequest(
       deps.onScanWarning(ctx, "outbound", patterns);
     }
   }
-  return { status: 200, body, headers: admitted.headers, auditDetails: ctx.auditDetails ?? {} };
+  return { status: 200, body, headers: admitted.headers, signedHash: signedVenueRequestHash(body), auditDetails: ctx.auditDetails ?? {} };
 }
 
 /**

@@ -19,6 +19,8 @@ export interface RouteResult {
   body: unknown;
   headers: Record<string, string>;
   messageHash?: string;
+  /** What was signed (a message hash, or the hash of a signed venue request): receipts name it. */
+  signedHash?: string;
   /** Set when the answer itself is a refusal (policy dry run), for audit and metrics. */
   ruleId?: string;
   /** Small facts for the audit record (never a body). */
@@ -115,7 +117,7 @@ export async function signSessionTransaction(
       deps.onScanWarning(ctx, "outbound", patterns);
     }
   }
-  return { status: 200, body, headers: admitted.headers, messageHash: body.messageHash, auditDetails: contextDetails(admitted) };
+  return { status: 200, body, headers: admitted.headers, messageHash: body.messageHash, signedHash: body.messageHash, auditDetails: contextDetails(admitted) };
 }
 
 /**

@@ -1,0 +1,20 @@
+// Entry point of @airlock/core/receipts: signed receipts of the sidecar's answers.
+export {
+  RECEIPT_HEADER,
+  MAX_RECEIPT_HEADER_CHARS,
+  ReceiptSchema,
+  ReceiptError,
+  decodeReceiptHeader,
+  encodeReceiptHeader,
+  receiptKeyFromSpki,
+  receiptKeyIdOf,
+  receiptSigningBytes,
+  requestHashOf,
+  signedVenueRequestHash,
+  verifyReceipt,
+  type Receipt,
+  type ReceiptErrorCode,
+  type ReceiptExpectation,
+  type ReceiptKey,
+  type UnsignedReceipt,
+} from "./receipt.js";

@@ -1,0 +1,63 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { decodeEnclaveClaims, verifyAttestationDocument } from "@airlock/core/attestation";
+import { receiptKeyIdOf } from "@airlock/core/receipts";
+import { newClient, newKey, plainRequest, sidecarEnv, startTestSidecar, startedSidecars } from "../../../../test/support/sidecar-harness.js";
+import { startSidecar } from "../../src/server/sidecar.js";
+import { loadConfig } from "../../src/config/env-config.js";
+import { expectError } from "./server-test-kit.js";
+
+const PCR0 = "c0".repeat(48);
+const env = (extra: Record<string, string> = {}) =>
+  sidecarEnv({ clients: [newClient("agent")], keys: [newKey("default")], extra: { AIRLOCK_BACKEND: "nitro", AIRLOCK_ATTESTATION_SOURCE: "emulator", AIRLOCK_EMULATOR_PCRS_JSON: JSON.stringify({ 0: PCR0 }), ...extra } }) as Record<string, string>;
+
+afterAll(async () => {
+  await Promise.all(startedSidecars().map((s) => s.close()));
+});
+
+describe("GET /v1/attestation", () => {
+  it("returns a fresh document naming the receipt key, the policy hash and the provisioning key", async () => {
+    const sc = await startTestSidecar(env());
+    const nonce = randomBytes(32);
+    const reply = await plainRequest(sc, `/v1/attestation?nonce=${nonce.toString("hex")}`, { method: "GET" });
+    expect(reply.status).toBe(200);
+    expect(Object.keys(reply.body).sort()).toEqual(["document", "requestId", "source"]);
+    expect(reply.body["source"]).toBe("emulator");
+    const doc = Buffer.from(reply.body["document"] as string, "base64");
+    const verified = verifyAttestationDocument(doc, { now: new Date(), expectedNonce: nonce, rootFingerprintSha256: sc.emulatorRootFingerprintSha256!, allowedPcrs: { 0: [PCR0] } });
+    expect(receiptKeyIdOf(verified.publicKey!)).toBe(sc.receiptKeyId);
+    const claims = decodeEnclaveClaims(verified.userData);
+    expect(claims.policyHash).toBe(sc.policyHash);
+    expect(claims.provisioningPublicKey).toHaveLength(32);
+    // Public: no audit record, no receipt.
+    expect(reply.headers["x-airlock-receipt"]).toBeUndefined();
+    expect(sc.auditLines()).toEqual([]);
+  });
+
+  it("requires exactly one nonce of 16 to 64 lowercase hex bytes", async () => {
+    const sc = await startTestSidecar(env());
+    for (const query of ["", "?", "?nonce=", `?nonce=${"ab".repeat(15)}`, `?nonce=${"ab".repeat(65)}`, `?nonce=${"AB".repeat(32)}`, `?nonce=${"ab".repeat(32)}&x=1`, `?x=1&nonce=${"ab".repeat(32)}`, `?nonce=${"ab".repeat(32)}&nonce=${"cd".repeat(32)}`, `?nonce=${"a".repeat(63)}`]) {
+      expectError(await plainRequest(sc, `/v1/attestation${query}`, { method: "GET" }), 400, "INVALID_PAYLOAD");
+    }
+    expectError(await plainRequest(sc, `/v1/attestation?nonce=${"ab".repeat(32)}`, { method: "POST", body: "{}" }), 405, "METHOD_NOT_ALLOWED");
+  });
+
+  it("throttles documents (each costs an NSM call)", async () => {
+    const sc = await startTestSidecar(env());
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await plainRequest(sc, `/v1/attestation?nonce=${randomBytes(16).toString("hex")}`, { method: "GET" })).status);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(20);
+    expect(statuses).toContain(429);
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+  });
+
+  it("is not found on the keyring backend", async () => {
+    const sc = await startTestSidecar(sidecarEnv({ clients: [newClient("agent")], keys: [newKey("default")] }) as Record<string, string>);
+    expectError(await plainRequest(sc, `/v1/attestation?nonce=${"ab".repeat(32)}`, { method: "GET" }), 404, "NOT_FOUND");
+  });
+
+  it("does not start without an NSM device, saying what to do", async () => {
+    const config = loadConfig(env({ AIRLOCK_ATTESTATION_SOURCE: "nsm", AIRLOCK_EMULATOR_PCRS_JSON: undefined as unknown as string, AIRLOCK_NSM_DEVICE: "/nonexistent/nsm" }));
+    await expect(startSidecar(config, { log: () => {} })).rejects.toMatchObject({ code: "NSM_UNAVAILABLE", message: expect.stringContaining("AIRLOCK_ATTESTATION_SOURCE=emulator") });
+  });
+});
