@@ -1,5 +1,5 @@
 import { AirlockClient } from "@airlock/core";
-import { runCheckSigningPolicy, runSignerStatus, runSignSessionTransaction, TOOL_DESCRIPTIONS, type OperatorSettings } from "@airlock/core/agent-tools";
+import { runCheckSigningPolicy, runSignerStatus, runSignSessionTransaction, runVerifySigner, TOOL_DESCRIPTIONS, type OperatorSettings } from "@airlock/core/agent-tools";
 import { feltHex, selectorOf, starkKeyOf } from "@airlock/core/starknet";
 import { ec, hash } from "starknet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,6 +81,15 @@ describe("agent tools over a live sidecar", () => {
     expect(out.summary).toContain(SN_SEPOLIA);
   });
 
+  it("says plainly that a keyring signer has no attestation to verify, and asks it nothing", async () => {
+    const before = sc.auditLines().length;
+    const out = await runVerifySigner(client);
+    expect(out).toMatchObject({ ok: false, error: "not_configured" });
+    expect(out.summary).toContain("with the keyring backend there is no attestation");
+    expect(client.attestedSigner).toBeUndefined();
+    expect(sc.auditLines().length).toBe(before);
+  });
+
   it("reports a rate limit with the wait, and an unreachable signer as unavailable", async () => {
     let last;
     for (let i = 0; i < 8; i++) {
@@ -99,6 +108,7 @@ describe("agent tools over a live sidecar", () => {
   it("never puts a secret in a description or an outcome", async () => {
     const outs = [
       await runSignerStatus(client),
+      await runVerifySigner(client),
       await runCheckSigningPolicy(client, transfer, operator),
       await runSignSessionTransaction(client, { calls: [{ contractAddress: TOKEN, entrypoint: "transfer", calldata: [BigInt(`0x${agent.secret}`).toString()] }] }, operator),
     ];

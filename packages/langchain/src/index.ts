@@ -1,4 +1,4 @@
-// Entry point of @airlock/langchain: the Airlock signing and exchange tools as a LangChain toolkit.
+// Entry point of @airlock/langchain: the Airlock signing, exchange and verification tools as a LangChain toolkit.
 export { AirlockToolkit } from "./toolkit.js";
 export {
   signSessionTransactionTool,
@@ -7,5 +7,6 @@ export {
   placeExchangeOrderTool,
   cancelExchangeOrderTool,
   getExchangeAccountTool,
+  verifySignerTool,
 } from "./tools.js";
 export { TOOL_NAMES, TOOL_DESCRIPTIONS, type OperatorSettings, type ToolOutcome } from "@airlock/core/agent-tools";

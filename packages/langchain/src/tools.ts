@@ -3,11 +3,11 @@ import { agentTool, outcomeOfError, toolOutputText, type AgentToolSpec, type Ope
 import { tool } from "@langchain/core/tools";
 
 /**
- * A LangChain tool for one entry of the shared tool table. It always resolves with the compact
+ * A LangChain tool for one entry of the shared tool table (AGENT_TOOLS). It always resolves with the compact
  * JSON text of its outcome: the table's run functions never throw (refusals are `ok: false`
  * outcomes, anything unexpected a generic one), so a call never breaks the agent loop.
  */
-function langchainTool(spec: AgentToolSpec, client: AirlockClient, operator: OperatorSettings) {
+export function langchainTool(spec: AgentToolSpec, client: AirlockClient, operator: OperatorSettings) {
   return tool(
     async (input) => {
       const outcome = await spec.run(client, input, operator);
@@ -48,3 +48,6 @@ export const cancelExchangeOrderTool = (client: AirlockClient, operator: Operato
 /** `airlock_get_exchange_account`: account, balances, positions or open orders. */
 export const getExchangeAccountTool = (client: AirlockClient, operator: OperatorSettings) =>
   langchainTool(agentTool("getExchangeAccount"), client, operator);
+
+/** `airlock_verify_signer`: attests the signer (Nitro backend): its PCRs, registry status and receipt key. */
+export const verifySignerTool = (client: AirlockClient) => langchainTool(agentTool("verifySigner"), client, {});

@@ -7,8 +7,9 @@ import {
   SignerStatusToolInput,
   TOOL_DESCRIPTIONS,
   TOOL_NAMES,
+  VerifySignerToolInput,
 } from "@airlock/core/agent-tools";
-import { AirlockToolkit, signerStatusTool } from "@airlock/langchain";
+import { AirlockToolkit, signerStatusTool, verifySignerTool } from "@airlock/langchain";
 import { isStructuredTool, ToolInputParsingException } from "@langchain/core/tools";
 import { ToolMessage } from "@langchain/core/messages";
 import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
@@ -50,9 +51,9 @@ function brokenClient(): AirlockClient {
 }
 
 describe("AirlockToolkit: the tools and what the model sees", () => {
-  it("exposes the six tools in a fixed order, with the shared names, descriptions and schemas", async () => {
+  it("exposes the seven tools in a fixed order, with the shared names, descriptions and schemas", async () => {
     const tools = new AirlockToolkit(await deadClient(), operator).getTools();
-    const keys = ["signSessionTransaction", "checkSigningPolicy", "signerStatus", "placeExchangeOrder", "cancelExchangeOrder", "getExchangeAccount"] as const;
+    const keys = ["signSessionTransaction", "checkSigningPolicy", "signerStatus", "placeExchangeOrder", "cancelExchangeOrder", "getExchangeAccount", "verifySigner"] as const;
     expect(tools.map((t) => t.name)).toEqual(keys.map((k) => TOOL_NAMES[k]));
     expect(tools.map((t) => t.description)).toEqual(keys.map((k) => TOOL_DESCRIPTIONS[k]));
     expect(tools.every((t) => isStructuredTool(t))).toBe(true);
@@ -63,7 +64,9 @@ describe("AirlockToolkit: the tools and what the model sees", () => {
       PlaceExchangeOrderToolInput,
       CancelExchangeOrderToolInput,
       GetExchangeAccountToolInput,
+      VerifySignerToolInput,
     ]);
+    expect(verifySignerTool(await deadClient()).name).toBe(TOOL_NAMES.verifySigner);
   });
 
   it("gives the model a JSON schema with calls required and the operator-fixable fields optional", async () => {
@@ -117,6 +120,41 @@ describe("AirlockToolkit: the tools and what the model sees", () => {
     }
     expect(() => new AirlockToolkit(client, { accountAddress: "12345", chainId: SN_SEPOLIA, defaultValidForSeconds: 86_400, keyId: "k", requester: "bot" })).not.toThrow();
     expect(() => new AirlockToolkit(client, { exchangeAccount: "bf-main", venue: "binance_futures", sendExchangeRequests: false })).not.toThrow();
+  });
+});
+
+describe("AirlockToolkit from client options (the `nitro` trust settings pass through)", () => {
+  it("builds and owns its client; close() closes it, and a client passed in is left open", async () => {
+    const port = await closedPort();
+    const toolkit = new AirlockToolkit({ baseUrl: `http://127.0.0.1:${port}`, clientId: "agent", hmacSecret: SECRET, retry: { attempts: 1 }, nitro: { allowedPcrs: { "0": ["a0".repeat(48)] } } }, operator);
+    expect(toolkit.getTools()).toHaveLength(7);
+    expect(toolkit.client.baseUrl).toBe(`http://127.0.0.1:${port}`);
+    // With nitro, the client attests first: an unreachable signer is attestation_unavailable, from every tool.
+    const verify = toolkit.getTools().find((t) => t.name === TOOL_NAMES.verifySigner)!;
+    expect(JSON.parse((await verify.invoke({})) as string)).toMatchObject({ ok: false, error: "untrusted_signer", reason: "attestation_unavailable" });
+    const [sign] = toolkit.getTools();
+    expect(JSON.parse((await sign!.invoke(transfer)) as string)).toMatchObject({ ok: false, error: "untrusted_signer", summary: expect.stringContaining("Nothing was sent to it") });
+    await toolkit.close();
+    expect(JSON.parse((await verify.invoke({})) as string)).toMatchObject({ ok: false, error: "rejected" });
+    expect(JSON.stringify(toolkit)).not.toContain(SECRET);
+
+    const mine = await deadClient();
+    await new AirlockToolkit(mine, operator).close();
+    expect(JSON.parse((await verifySignerTool(mine).invoke({})) as string)).toMatchObject({ ok: false, error: "not_configured" });
+  });
+
+  it("refuses malformed trust settings with the client's CONFIG error naming the option", () => {
+    const cases: [unknown, string][] = [
+      [{ allowedPcrs: { "0": ["zz"] } }, "nitro.allowedPcrs.0"],
+      [{ allowedPcrs: { "1": ["a1".repeat(48)] } }, "nitro.allowedPcrs.0"],
+      [{ allowedPcrs: { "0": ["a0".repeat(48)] }, maxAttestationAgeMs: 5 }, "nitro.maxAttestationAgeMs"],
+    ];
+    for (const [nitro, option] of cases) {
+      expect(() => new AirlockToolkit({ baseUrl: "http://127.0.0.1:9", hmacSecret: SECRET, nitro } as never)).toThrow(expect.objectContaining({ code: "CONFIG", option }));
+    }
+    // Operator settings are checked first, before any client is built.
+    expect(() => new AirlockToolkit({ baseUrl: "not a url", hmacSecret: SECRET }, { venue: "ftx" as never })).toThrow(expect.objectContaining({ option: "venue" }));
+    expect(() => new AirlockToolkit(null as never)).toThrow(expect.objectContaining({ code: "CONFIG" }));
   });
 });
 

@@ -28,6 +28,14 @@ function errorKind(err: unknown): string {
   return [safe(name) ?? "Error", safe(code)].filter((v) => v !== undefined).join(" ");
 }
 
+/** The reason and check code of an UntrustedSignerError (fixed codes only), or undefined. */
+function untrustedSigner(err: unknown): string | undefined {
+  const { code, reason, verifierCode } = (typeof err === "object" && err !== null ? err : {}) as { code?: unknown; reason?: unknown; verifierCode?: unknown };
+  if (code !== "UNTRUSTED_SIGNER") return undefined;
+  const safe = (v: unknown) => (typeof v === "string" && /^[A-Za-z0-9_]{1,64}$/.test(v) ? v : undefined);
+  return [safe(reason) ?? "unknown reason", safe(verifierCode)].filter((v) => v !== undefined).join(", ");
+}
+
 function start(): { settings: McpSettings; client: AirlockClient } | undefined {
   try {
     const settings = loadMcpSettings(process.env);
@@ -77,12 +85,17 @@ async function main(): Promise<void> {
   server.server.onerror = (err) => log(`ignored a bad message (${errorKind(err)})`);
 
   await server.connect(transport);
-  log(`${SERVER_INFO.name} ${SERVER_INFO.version} serving on stdio; signer ${client.baseUrl}`);
-  // Only a diagnostic: the MCP client may well start before the signer does.
+  // Whether the signer is attested (Nitro trust settings); the settings themselves are never logged.
+  const attested = settings.client.nitro !== undefined;
+  log(`${SERVER_INFO.name} ${SERVER_INFO.version} serving on stdio; signer ${client.baseUrl}${attested ? " (Nitro attestation required)" : ""}`);
+  // Only a diagnostic: the MCP client may well start before the signer does. With Nitro settings
+  // this attests the signer first, so a signer that fails verification shows here.
   client.health().then(
-    () => log("signer reachable"),
+    () => log(attested ? "signer reachable and verified" : "signer reachable"),
     (err: unknown) => {
-      if (!closing) log(`signer not reachable yet (${errorKind(err)}); the tools report it as unavailable until it is`);
+      if (closing) return;
+      if (untrustedSigner(err)) log(`signer NOT verified (${untrustedSigner(err)}); every tool refuses it (untrusted_signer) until it is`);
+      else log(`signer not reachable yet (${errorKind(err)}); the tools report it as unavailable until it is`);
     },
   );
 }

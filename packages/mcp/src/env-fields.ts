@@ -19,6 +19,18 @@ export const ENV_VARS = Object.freeze({
   exchangeAccount: "AIRLOCK_EXCHANGE_ACCOUNT",
   exchangeVenue: "AIRLOCK_EXCHANGE_VENUE",
   venueOrigins: "AIRLOCK_VENUE_ORIGINS",
+  // The Nitro trust settings (NITRO_SETTINGS of @airlock/core/agent-tools, shared with the ElizaOS plugin).
+  nitroExpectedPcr0: "AIRLOCK_NITRO_EXPECTED_PCR0",
+  nitroExpectedPcr1: "AIRLOCK_NITRO_EXPECTED_PCR1",
+  nitroExpectedPcr2: "AIRLOCK_NITRO_EXPECTED_PCR2",
+  nitroExpectedPcr8: "AIRLOCK_NITRO_EXPECTED_PCR8",
+  nitroRootSha256: "AIRLOCK_NITRO_ROOT_SHA256",
+  nitroMaxAgeMs: "AIRLOCK_NITRO_MAX_AGE_MS",
+  nitroPolicyHash: "AIRLOCK_NITRO_POLICY_HASH",
+  registryRpcUrl: "AIRLOCK_REGISTRY_RPC_URL",
+  registryAddress: "AIRLOCK_REGISTRY_ADDRESS",
+  registryOwner: "AIRLOCK_REGISTRY_OWNER",
+  registryChainId: "AIRLOCK_REGISTRY_CHAIN_ID",
 });
 
 // Every message below is fixed text: zod's own messages are never shown, and no message ever
@@ -148,6 +160,18 @@ export const ENV_FIELDS = {
     }
     return parsed as Partial<Record<Venue, string[]>>;
   }),
+  // Read as text here; nitroTrustFromSettings parses them and applies the client's own rules.
+  AIRLOCK_NITRO_EXPECTED_PCR0: text,
+  AIRLOCK_NITRO_EXPECTED_PCR1: text,
+  AIRLOCK_NITRO_EXPECTED_PCR2: text,
+  AIRLOCK_NITRO_EXPECTED_PCR8: text,
+  AIRLOCK_NITRO_ROOT_SHA256: text,
+  AIRLOCK_NITRO_MAX_AGE_MS: text,
+  AIRLOCK_NITRO_POLICY_HASH: text,
+  AIRLOCK_REGISTRY_RPC_URL: text,
+  AIRLOCK_REGISTRY_ADDRESS: text,
+  AIRLOCK_REGISTRY_OWNER: text,
+  AIRLOCK_REGISTRY_CHAIN_ID: text,
 } as const satisfies Record<(typeof ENV_VARS)[keyof typeof ENV_VARS], z.ZodType<unknown, string>>;
 
 export type EnvVariable = keyof typeof ENV_FIELDS;

@@ -1,5 +1,5 @@
 import { AirlockClient, isAirlockError, type AirlockClientOptions } from "@airlock/core";
-import type { OperatorSettings } from "@airlock/core/agent-tools";
+import { NITRO_SETTING_NAMES, NITRO_SETTINGS, nitroTrustFromSettings, type OperatorSettings } from "@airlock/core/agent-tools";
 import { ENV_FIELDS, ENV_VARS, isLoopbackHost, secretProblem, type EnvValue, type EnvVariable } from "./env-fields.js";
 import { McpSettingsError, type SettingsProblem } from "./settings-error.js";
 import { readSettingFile } from "./setting-file.js";
@@ -63,6 +63,9 @@ export function loadMcpSettings(env: Readonly<Record<string, string | undefined>
   const exchangeAccount = field(ENV_VARS.exchangeAccount);
   const venue = field(ENV_VARS.exchangeVenue);
   const venueOrigins = field(ENV_VARS.venueOrigins);
+  // The Nitro trust settings: text read here, judged by the client's own rules (resolveNitroTrust).
+  const trust = nitroTrustFromSettings((name) => field(name));
+  if (!trust.ok) for (const p of trust.problems) problems.push({ variable: p.setting, message: p.message });
   const secret = loadSecret(raw, field, problems, warnings);
   const tls = loadTls(
     {
@@ -86,6 +89,7 @@ export function loadMcpSettings(env: Readonly<Record<string, string | undefined>
     ...(tls === undefined ? {} : { tls }),
     ...(expectedSessionPublicKeys === undefined ? {} : { expectedSessionPublicKeys }),
     ...(venueOrigins === undefined ? {} : { venueOrigins }),
+    ...(trust.ok && trust.nitro !== undefined ? { nitro: trust.nitro } : {}),
   };
   const operator: OperatorSettings = {
     requester: MCP_REQUESTER,
@@ -152,6 +156,8 @@ const VARIABLE_OF_OPTION: Readonly<Record<string, string>> = {
   "tls.key": ENV_VARS.tlsKey,
   "tls.pinnedPublicKeySha256": ENV_VARS.tlsPins,
   expectedSessionPublicKeys: ENV_VARS.expectedSessionPublicKeys,
+  nitro: ENV_VARS.nitroExpectedPcr0,
+  ...Object.fromEntries(NITRO_SETTING_NAMES.map((name) => [NITRO_SETTINGS[name].option, name])),
 };
 
 /**
@@ -169,7 +175,7 @@ export function clientFromSettings(settings: McpSettings): AirlockClient {
         ? `${ENV_VARS.hmacSecret} / ${ENV_VARS.hmacSecretFile}`
         : option === "venueOrigins" || option.startsWith("venueOrigins.")
           ? ENV_VARS.venueOrigins
-          : (VARIABLE_OF_OPTION[option] ?? "AIRLOCK_*");
+          : (VARIABLE_OF_OPTION[option] ?? (option.startsWith("nitro.") ? VARIABLE_OF_OPTION["nitro"] : undefined) ?? "AIRLOCK_*");
     // ConfigError messages are built from option names and fixed text only (core's contract).
     throw new McpSettingsError([{ variable, message: err.message }]);
   }

@@ -22,7 +22,9 @@ const INSTRUCTIONS =
   "A refusal names the policy rule that applied; do not retry a refused request unchanged. " +
   `For crypto exchange accounts: ${TOOL_NAMES.getExchangeAccount} reads balances, positions and open orders, ` +
   `${TOOL_NAMES.placeExchangeOrder} places an order (dryRun: true only checks the trading policy), ${TOOL_NAMES.cancelExchangeOrder} cancels. ` +
-  "An exchange's own refusal comes back as error venue_error with its code and message.";
+  "An exchange's own refusal comes back as error venue_error with its code and message. " +
+  `${TOOL_NAMES.verifySigner} attests a signer that runs in a Nitro Enclave and reports its measurements, registry status and receipt key; ` +
+  "a signer that fails verification is refused (error untrusted_signer) and nothing is sent to it.";
 
 /**
  * What every tool returns, declared so clients know the structured result. Loose on purpose
@@ -33,7 +35,7 @@ const ToolOutcomeShape = {
   ok: z.boolean().describe("true when the signer answered; false for a refusal or failure (isError is then true)"),
   summary: z.string().describe("One readable sentence on what happened"),
   data: z.record(z.string(), z.unknown()).optional().describe("The signer's answer (signature, verdict or status) when ok"),
-  error: z.string().optional().describe("Kind of refusal: policy_denied, rate_limited, invalid_input, unavailable, ..."),
+  error: z.string().optional().describe("Kind of refusal: policy_denied, rate_limited, invalid_input, unavailable, untrusted_signer, ..."),
   ruleId: z.string().optional().describe("The policy rule that refused the request"),
   retryAfterMs: z.number().optional().describe("When to try again after a rate limit"),
   requestId: z.string().optional().describe("The signer's request id, to find its audit record"),
@@ -41,6 +43,8 @@ const ToolOutcomeShape = {
     .object({ code: z.string(), message: z.string(), status: z.number() })
     .optional()
     .describe("venue_error: the exchange's own error code and message, and its HTTP status"),
+  reason: z.string().optional().describe("untrusted_signer: why the signer is not trusted (attestation_invalid, registry, receipt_invalid, ...)"),
+  verifierCode: z.string().optional().describe("untrusted_signer: the failed check (PCR_NOT_ALLOWED, NOT_ACTIVE, OWNER_MISMATCH, ...)"),
 };
 // Fails to compile if ToolOutcome ever stops fitting the declared output schema.
 const ToolOutcomeSchema = z.looseObject(ToolOutcomeShape);
@@ -62,8 +66,8 @@ export interface AirlockMcpServerOptions {
 }
 
 /**
- * An MCP server exposing the six Airlock tools (sign, policy dry run, status; place, cancel
- * and read on exchange accounts) backed by `client`. Connect it to a transport (stdio, in-memory, HTTP) with `server.connect()`.
+ * An MCP server exposing the seven Airlock tools (sign, policy dry run, status; place, cancel
+ * and read on exchange accounts; verify the signer's Nitro attestation) backed by `client`. Connect it to a transport (stdio, in-memory, HTTP) with `server.connect()`.
  * Nothing runs until then; the server holds no crypto and no policy of its own.
  */
 export function createAirlockMcpServer({ client, operator }: AirlockMcpServerOptions): McpServer {

@@ -153,7 +153,7 @@ describe("the built airlock-mcp over stdio", () => {
     bin.send({ id: 2, method: "tools/list" });
     bin.send({ id: 3, method: "tools/call", params: { name: TOOL_NAMES.signerStatus, arguments: {} } });
     bin.send({ id: 4, method: "tools/call", params: { name: TOOL_NAMES.signSessionTransaction, arguments: { calls: [{ contractAddress: TOKEN, entrypoint: "upgrade" }] } } });
-    expect((await bin.response(2))["result"].tools).toHaveLength(6);
+    expect((await bin.response(2))["result"].tools).toHaveLength(7);
     expect((await bin.response(3))["result"].isError).toBe(false);
     const denied = (await bin.response(4))["result"];
     expect(denied.isError).toBe(true);
@@ -203,6 +203,37 @@ describe("the built airlock-mcp over stdio", () => {
     expect(bin.stderr).toContain("AIRLOCK_CLIENT_ID:");
     expect(bin.stderr).toContain("AIRLOCK_TLS_CA:");
     expect(findSecret(bin.stderr, [agent.secret])).toBeUndefined();
+  });
+
+  it("with Nitro settings, says the signer must be attested, and that a keyring signer is not verified", async () => {
+    const rpcKey = "sk-bin-rpc-key-0123456789abcdef";
+    const bin = new BinProcess(
+      binEnv({
+        AIRLOCK_NITRO_EXPECTED_PCR0: "a0".repeat(48),
+        AIRLOCK_REGISTRY_RPC_URL: `http://127.0.0.1:9/v3/${rpcKey}`,
+        AIRLOCK_REGISTRY_ADDRESS: "0x2222222222222222222222222222222222222222",
+        AIRLOCK_REGISTRY_OWNER: "0x1111111111111111111111111111111111111111",
+      }),
+    );
+    await bin.initialize();
+    bin.send({ id: 2, method: "tools/call", params: { name: TOOL_NAMES.verifySigner, arguments: {} } });
+    const result = (await bin.response(2))["result"];
+    expect(result.isError).toBe(true);
+    expect(JSON.parse(result.content[0].text)).toMatchObject({ ok: false, error: "untrusted_signer", reason: "attestation_unavailable" });
+    await bin.until("the health check", () => bin.stderr.includes("signer NOT verified"));
+    expect(bin.stderr).toContain("(Nitro attestation required)");
+    expect(bin.stderr).toContain("signer NOT verified (attestation_unavailable); every tool refuses it");
+    bin.child.stdin.end();
+    expect((await bin.exited).code).toBe(0);
+    expect(bin.stderr + bin.lines.join("\n")).not.toContain(rpcKey);
+  });
+
+  it("refuses a malformed PCR list at start, exit 2, naming the variable", async () => {
+    const bin = new BinProcess(binEnv({ AIRLOCK_NITRO_EXPECTED_PCR0: "not-a-measurement-value" }));
+    expect(await bin.exited).toEqual({ code: 2, signal: null });
+    expect(bin.lines).toEqual([]);
+    expect(bin.stderr).toContain("AIRLOCK_NITRO_EXPECTED_PCR0: must hold 48-byte measurements as hex");
+    expect(bin.stderr).not.toContain("not-a-measurement-value");
   });
 
   it("starts while the signer is down, and the tools report it as unavailable", async () => {

@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 describe("the MCP server's tool list", () => {
-  it("announces itself and the six tools with their fixed names and descriptions", async () => {
+  it("announces itself and the seven tools with their fixed names and descriptions", async () => {
     expect(mcp.getServerVersion()).toMatchObject(SERVER_INFO);
     expect(mcp.getInstructions()).toContain(TOOL_NAMES.signSessionTransaction);
     const { tools } = await mcp.listTools();
@@ -64,6 +64,12 @@ describe("the MCP server's tool list", () => {
     expect(byName.get(TOOL_NAMES.placeExchangeOrder)?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: false });
     expect(byName.get(TOOL_NAMES.getExchangeAccount)?.annotations).toMatchObject({ readOnlyHint: true });
     expect(mcp.getInstructions()).toContain(TOOL_NAMES.placeExchangeOrder);
+    // The attestation check only reads, and may ask an on-chain registry: open world.
+    expect(byName.get(TOOL_NAMES.verifySigner)?.description).toBe(TOOL_DESCRIPTIONS.verifySigner);
+    expect(byName.get(TOOL_NAMES.verifySigner)?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, openWorldHint: true });
+    expect(byName.get(TOOL_NAMES.verifySigner)?.inputSchema).toMatchObject({ type: "object" });
+    expect(Object.keys((byName.get(TOOL_NAMES.verifySigner)?.inputSchema as { properties?: object }).properties ?? {})).toEqual([]);
+    expect(mcp.getInstructions()).toContain(TOOL_NAMES.verifySigner);
   });
 
   it("publishes the input schemas the model fills, as JSON Schema", async () => {
@@ -200,7 +206,11 @@ describe("failures that are not the model's", () => {
       // Without operator settings the model must name the account: asked for, not guessed.
       const noAccount = await downMcp.callTool({ name: TOOL_NAMES.signSessionTransaction, arguments: { calls: transferCalls } });
       expect(outcomeOf(noAccount)).toMatchObject({ ok: false, error: "invalid_input", summary: expect.stringContaining("accountAddress is required") });
-      expect((await downMcp.listTools()).tools).toHaveLength(6);
+      expect((await downMcp.listTools()).tools).toHaveLength(7);
+      // Without Nitro trust settings there is no attestation: said plainly, not a failure of the signer.
+      const verify = await downMcp.callTool({ name: TOOL_NAMES.verifySigner, arguments: {} });
+      expect(verify.isError).toBe(true);
+      expect(outcomeOf(verify)).toMatchObject({ ok: false, error: "not_configured", summary: expect.stringContaining("keyring backend there is no attestation") });
     } finally {
       await downMcp.close();
       await downServer.close();

@@ -1,5 +1,5 @@
 import { AirlockClient, isAirlockError } from "@airlock/core";
-import { runSignerStatus, type OperatorSettings, type ToolOutcome } from "@airlock/core/agent-tools";
+import { NITRO_SETTING_NAMES, NITRO_SETTINGS, runSignerStatus, type OperatorSettings, type ToolOutcome } from "@airlock/core/agent-tools";
 import { Service, type IAgentRuntime } from "@elizaos/core";
 import { AirlockSettingsError } from "./settings-errors.js";
 import { loadAirlockSettings } from "./settings.js";
@@ -28,6 +28,8 @@ const SETTING_OF_OPTION: Readonly<Record<string, string>> = {
   "tls.pinnedPublicKeySha256": "AIRLOCK_TLS_PINNED_SPKI_SHA256",
   expectedSessionPublicKeys: "AIRLOCK_EXPECTED_SESSION_PUBLIC_KEYS",
   venueOrigins: "AIRLOCK_VENUE_ORIGINS",
+  nitro: "AIRLOCK_NITRO_EXPECTED_PCR0",
+  ...Object.fromEntries(NITRO_SETTING_NAMES.map((name) => [NITRO_SETTINGS[name].option, name])),
 };
 
 interface Started {
@@ -68,7 +70,7 @@ export class AirlockService extends Service {
       // The settings schema mirrors the client's checks; this only catches a drift between them.
       if (isAirlockError(err, "CONFIG")) {
         const option = (err as { option?: string }).option;
-        // Per-venue options ("venueOrigins.okx") belong to their parent setting.
+        // Per-venue options ("venueOrigins.okx") belong to their parent setting; "nitro.x" to its own.
         const setting = (option === undefined ? undefined : (SETTING_OF_OPTION[option] ?? SETTING_OF_OPTION[option.split(".")[0]!])) ?? "";
         throw new AirlockSettingsError(setting, `${setting === "" ? "Airlock plugin settings" : setting}: ${err.message}`);
       }
@@ -77,7 +79,14 @@ export class AirlockService extends Service {
     const name = typeof runtime.character?.name === "string" ? runtime.character.name : undefined;
     const service = new AirlockService(runtime, { client, operator: { ...operator, ...(name === undefined ? {} : { requester: name }) } });
     runtime.logger?.info(
-      { src: "plugin:airlock", signer: client.baseUrl, clientId: client.clientId ?? "(default)", keyId: client.keyId ?? "(default)" },
+      {
+        src: "plugin:airlock",
+        signer: client.baseUrl,
+        clientId: client.clientId ?? "(default)",
+        keyId: client.keyId ?? "(default)",
+        // Whether the signer is attested (Nitro backend); the trust settings themselves are not logged.
+        attestation: clientOptions.nitro === undefined ? "none" : "nitro",
+      },
       "Airlock signer client ready",
     );
     return service;

@@ -6,19 +6,20 @@ import { getExchangeAccountAction } from "./actions/get-exchange-account.js";
 import { placeExchangeOrderAction } from "./actions/place-exchange-order.js";
 import { signStarknetSessionTxAction } from "./actions/sign-session-tx.js";
 import { airlockSignerStatusAction } from "./actions/signer-status.js";
+import { verifySignerAction } from "./actions/verify-signer.js";
 import { AirlockService } from "./airlock-service.js";
 import { airlockSignerProvider } from "./status-provider.js";
 
 /**
- * The Airlock plugin: one AirlockService (the client, built from the AIRLOCK_* settings), six
- * actions (sign, policy dry run, status; place, cancel and read on an exchange account) and a
- * status provider. No key, no crypto and no policy live here: the sidecar signs
+ * The Airlock plugin: one AirlockService (the client, built from the AIRLOCK_* settings), seven
+ * actions (sign, policy dry run, status; place, cancel and read on an exchange account; verify
+ * the signer's Nitro attestation) and a status provider. No key, no crypto and no policy live here: the sidecar signs
  * and decides, @airlock/core verifies its answers.
  */
 export const airlockPlugin: Plugin = {
   name: "airlock",
   description:
-    "Signs Starknet session transactions and exchange orders through the Airlock signer sidecar (the agent never holds a key or an exchange secret): sign, policy dry run, signer status, place, cancel and read exchange orders.",
+    "Signs Starknet session transactions and exchange orders through the Airlock signer sidecar (the agent never holds a key or an exchange secret): sign, policy dry run, signer status, place, cancel and read exchange orders, verify the signer's enclave attestation.",
   services: [AirlockService],
   actions: [
     signStarknetSessionTxAction,
@@ -27,6 +28,7 @@ export const airlockPlugin: Plugin = {
     placeExchangeOrderAction,
     cancelExchangeOrderAction,
     getExchangeAccountAction,
+    verifySignerAction,
   ],
   providers: [airlockSignerProvider],
 };
@@ -40,6 +42,7 @@ export { airlockSignerStatusAction, AIRLOCK_SIGNER_STATUS } from "./actions/sign
 export { placeExchangeOrderAction, PLACE_EXCHANGE_ORDER } from "./actions/place-exchange-order.js";
 export { cancelExchangeOrderAction, CANCEL_EXCHANGE_ORDER } from "./actions/cancel-exchange-order.js";
 export { getExchangeAccountAction, GET_EXCHANGE_ACCOUNT } from "./actions/get-exchange-account.js";
+export { verifySignerAction, VERIFY_SIGNER } from "./actions/verify-signer.js";
 export { airlockSignerProvider, AIRLOCK_SIGNER_PROVIDER } from "./status-provider.js";
 export { loadAirlockSettings, SETTINGS, SETTING_NAMES, type AirlockPluginSettings, type SettingName, type SettingSpec } from "./settings.js";
 export { AirlockSettingsError } from "./settings-errors.js";

@@ -63,6 +63,9 @@ export function logOutcome(runtime: IAgentRuntime, actionName: string, outcome: 
         error: outcome.error,
         ...(outcome.ruleId === undefined ? {} : { ruleId: outcome.ruleId }),
         ...(outcome.requestId === undefined ? {} : { requestId: outcome.requestId }),
+        // An untrusted signer: the stable reason and check code (fixed values, never a setting).
+        ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+        ...(outcome.verifierCode === undefined ? {} : { verifierCode: outcome.verifierCode }),
       };
   if (outcome.ok) runtime.logger?.info(fields, "Airlock signer call done");
   else runtime.logger?.warn(fields, "Airlock signer call refused or failed");

@@ -1,6 +1,6 @@
 import type { AirlockClientOptions, VenueOriginsOption } from "@airlock/core";
 import { Identifier, isAirlockError, resolveVenueOrigins, Venue } from "@airlock/core";
-import type { OperatorSettings } from "@airlock/core/agent-tools";
+import { NITRO_SETTING_NAMES, NITRO_SETTINGS, nitroTrustFromSettings, type NitroSettingName, type OperatorSettings } from "@airlock/core/agent-tools";
 import { encodeShortString, feltHex, HEX_FELT_PATTERN, parseFelt } from "@airlock/core/starknet";
 import type { IAgentRuntime } from "@elizaos/core";
 import { z } from "zod";
@@ -14,6 +14,11 @@ export interface SettingSpec {
   /** What a valid value looks like; completes "<NAME> must be ..." in error messages. */
   readonly expected: string;
 }
+
+/** The Nitro trust settings (shared with the MCP server): none is a secret, but an RPC URL may embed an API key. */
+const NITRO_SPECS = Object.fromEntries(
+  NITRO_SETTING_NAMES.map((name) => [name, { required: false, sensitive: NITRO_SETTINGS[name].sensitive, expected: NITRO_SETTINGS[name].expected }]),
+) as Record<NitroSettingName, SettingSpec>;
 
 /**
  * Every setting the plugin reads, through `runtime.getSetting` (character.secrets, then
@@ -41,6 +46,7 @@ export const SETTINGS = Object.freeze({
     sensitive: false,
     expected: 'a JSON object of venue to an array of API origins, e.g. {"binance_futures":["https://gateway.example"]} (https, or http on a loopback host)',
   },
+  ...NITRO_SPECS,
 } satisfies Record<string, SettingSpec>);
 
 export type SettingName = keyof typeof SETTINGS;
@@ -208,6 +214,12 @@ export async function loadAirlockSettings(runtime: IAgentRuntime): Promise<Airlo
     throw first === undefined ? new AirlockSettingsError("", "The Airlock plugin settings are invalid.") : settingsError(first, raw);
   }
   const s = parsed.data;
+  // The Nitro trust settings: read here, judged by the client's own rules (resolveNitroTrust).
+  const trust = nitroTrustFromSettings((name) => raw[name]);
+  if (!trust.ok) {
+    const [first] = trust.problems;
+    throw first === undefined ? new AirlockSettingsError("", "The Airlock plugin settings are invalid.") : new AirlockSettingsError(first.setting, `${first.setting} ${first.message}.`);
+  }
 
   const ca = s.AIRLOCK_TLS_CA === undefined ? undefined : await readPemFile(s.AIRLOCK_TLS_CA, "AIRLOCK_TLS_CA");
   const cert = s.AIRLOCK_TLS_CERT === undefined ? undefined : await readPemFile(s.AIRLOCK_TLS_CERT, "AIRLOCK_TLS_CERT");
@@ -222,6 +234,7 @@ export async function loadAirlockSettings(runtime: IAgentRuntime): Promise<Airlo
     ...(s.AIRLOCK_TIMEOUT_MS === undefined ? {} : { timeoutMs: s.AIRLOCK_TIMEOUT_MS }),
     ...(s.AIRLOCK_EXPECTED_SESSION_PUBLIC_KEYS === undefined ? {} : { expectedSessionPublicKeys: s.AIRLOCK_EXPECTED_SESSION_PUBLIC_KEYS }),
     ...(s.AIRLOCK_VENUE_ORIGINS === undefined ? {} : { venueOrigins: s.AIRLOCK_VENUE_ORIGINS }),
+    ...(trust.nitro === undefined ? {} : { nitro: trust.nitro }),
     ...(tlsSet
       ? {
           tls: {

@@ -10,6 +10,7 @@ import pluginDefault, {
   GET_EXCHANGE_ACCOUNT,
   PLACE_EXCHANGE_ORDER,
   SIGN_STARKNET_SESSION_TX,
+  VERIFY_SIGNER,
 } from "../src/index.js";
 import { runAction, startAgent, type TestAgent } from "./support/test-agent.js";
 
@@ -73,7 +74,7 @@ afterAll(async () => {
 });
 
 describe("the plugin object", () => {
-  it("has the shape ElizaOS loads: service, six actions, a provider, default export", () => {
+  it("has the shape ElizaOS loads: service, seven actions, a provider, default export", () => {
     expect(pluginDefault).toBe(airlockPlugin);
     expect(airlockPlugin.name).toBe("airlock");
     expect(airlockPlugin.services?.map((s) => s.serviceType)).toEqual(["airlock"]);
@@ -84,6 +85,7 @@ describe("the plugin object", () => {
       PLACE_EXCHANGE_ORDER,
       CANCEL_EXCHANGE_ORDER,
       GET_EXCHANGE_ACCOUNT,
+      VERIFY_SIGNER,
     ]);
     expect(airlockPlugin.providers?.map((p) => p.name)).toEqual(["AIRLOCK_SIGNER"]);
     const descriptions = [
@@ -93,6 +95,7 @@ describe("the plugin object", () => {
       TOOL_DESCRIPTIONS.placeExchangeOrder,
       TOOL_DESCRIPTIONS.cancelExchangeOrder,
       TOOL_DESCRIPTIONS.getExchangeAccount,
+      TOOL_DESCRIPTIONS.verifySigner,
     ];
     airlockPlugin.actions?.forEach((a, i) => {
       expect(a.description).toBe(descriptions[i]);
@@ -283,6 +286,17 @@ describe("AIRLOCK_SIGNER_STATUS and the AIRLOCK_SIGNER provider", () => {
   });
 });
 
+describe("VERIFY_SIGNER without Nitro settings", () => {
+  it("says plainly that the keyring backend has no attestation, and asks the sidecar nothing", async () => {
+    const before = sc.auditLines().length;
+    const { valid, result, texts } = await run(fixed, VERIFY_SIGNER, { text: "Can you prove the signer runs the published build?" });
+    expect(valid).toBe(true);
+    expect(result).toMatchObject({ success: false, error: "not_configured", values: { airlockSignerVerified: false } });
+    expect(texts[0]).toContain("with the keyring backend there is no attestation");
+    expect(sc.auditLines().length).toBe(before);
+  });
+});
+
 describe("an agent without a configured service", () => {
   it("does not validate the actions; handlers and provider say it is not configured", async () => {
     const bare = await startAgent({ withPlugin: false });
@@ -292,6 +306,7 @@ describe("an agent without a configured service", () => {
     expect(out.valid).toBe(false);
     expect(out.result).toMatchObject({ success: false, error: "not_configured" });
     expect((await run(bare, AIRLOCK_SIGNER_STATUS, {})).result).toMatchObject({ success: false, error: "not_configured" });
+    expect((await run(bare, VERIFY_SIGNER, {})).result).toMatchObject({ success: false, error: "not_configured" });
     const provider = bare.rt.providers.find((p) => p.name === "AIRLOCK_SIGNER")!;
     const ctx = await provider.get(bare.rt, { entityId: bare.rt.agentId, roomId: bare.rt.agentId, content: {} }, { values: {}, data: {}, text: "" });
     expect(ctx.text).toContain("Not configured");

@@ -171,6 +171,77 @@ describe("loadAirlockSettings", () => {
   });
 });
 
+describe("the Nitro trust settings", () => {
+  const PCR0 = "a0".repeat(48);
+  const RPC = "https://rpc.example/v3/sk-eliza-rpc-key-0123456789";
+  const OWNER = "0x1111111111111111111111111111111111111111";
+  const REGISTRY = "0x2222222222222222222222222222222222222222";
+
+  it("map onto the client's nitro option, from settings and secrets, numbers as numbers or digits", async () => {
+    const rt = runtime({
+      settings: {
+        AIRLOCK_URL: URL_OK,
+        AIRLOCK_NITRO_EXPECTED_PCR0: `${PCR0}, ${"b0".repeat(48)}`,
+        AIRLOCK_NITRO_EXPECTED_PCR8: "a8".repeat(48),
+        AIRLOCK_NITRO_MAX_AGE_MS: 120_000,
+        AIRLOCK_REGISTRY_ADDRESS: REGISTRY,
+        AIRLOCK_REGISTRY_OWNER: OWNER,
+      },
+      secrets: { AIRLOCK_HMAC_SECRET: SECRET, AIRLOCK_REGISTRY_RPC_URL: RPC },
+      env: { AIRLOCK_REGISTRY_CHAIN_ID: "8453", AIRLOCK_NITRO_ROOT_SHA256: "cd".repeat(32) },
+    });
+    const s = await loadAirlockSettings(rt);
+    expect(s.clientOptions.nitro).toEqual({
+      allowedPcrs: { "0": [PCR0, "b0".repeat(48)], "8": ["a8".repeat(48)] },
+      rootFingerprintSha256: "cd".repeat(32),
+      maxAttestationAgeMs: 120_000,
+      registry: { rpcUrl: RPC, address: REGISTRY, owner: OWNER, chainId: 8453 },
+    });
+    const service = await AirlockService.start(rt);
+    expect(service.client.attestedSigner).toBeUndefined();
+    await service.stop();
+  });
+
+  it("are absent (keyring backend) when none is set", async () => {
+    const s = await loadAirlockSettings(runtime({ settings: { AIRLOCK_URL: URL_OK, AIRLOCK_NITRO_EXPECTED_PCR0: "" }, secrets: { AIRLOCK_HMAC_SECRET: SECRET } }));
+    expect(s.clientOptions).not.toHaveProperty("nitro");
+  });
+
+  const malformed: [string, Settings, RegExp][] = [
+    ["AIRLOCK_NITRO_EXPECTED_PCR0", { AIRLOCK_NITRO_EXPECTED_PCR0: "not-hex-at-all" }, /^AIRLOCK_NITRO_EXPECTED_PCR0 must hold 48-byte measurements as hex\.$/],
+    ["AIRLOCK_NITRO_EXPECTED_PCR0", { AIRLOCK_NITRO_EXPECTED_PCR0: `${PCR0},,${PCR0}` }, /^AIRLOCK_NITRO_EXPECTED_PCR0 has an empty entry/],
+    ["AIRLOCK_NITRO_EXPECTED_PCR0", { AIRLOCK_NITRO_EXPECTED_PCR0: Array(17).fill(PCR0).join(",") }, /must be a list of 1 to 16 measurements/],
+    ["AIRLOCK_NITRO_EXPECTED_PCR2", { AIRLOCK_NITRO_EXPECTED_PCR0: PCR0, AIRLOCK_NITRO_EXPECTED_PCR2: "a2".repeat(40) }, /^AIRLOCK_NITRO_EXPECTED_PCR2 must hold 48-byte/],
+    ["AIRLOCK_NITRO_MAX_AGE_MS", { AIRLOCK_NITRO_EXPECTED_PCR0: PCR0, AIRLOCK_NITRO_MAX_AGE_MS: 500 }, /^AIRLOCK_NITRO_MAX_AGE_MS must be an integer from 10000 to 86400000\.$/],
+    ["AIRLOCK_NITRO_POLICY_HASH", { AIRLOCK_NITRO_EXPECTED_PCR0: PCR0, AIRLOCK_NITRO_POLICY_HASH: "policy-v2" }, /^AIRLOCK_NITRO_POLICY_HASH must be 64 lowercase hex/],
+    ["AIRLOCK_NITRO_EXPECTED_PCR0", { AIRLOCK_NITRO_EXPECTED_PCR1: "a1".repeat(48) }, /^AIRLOCK_NITRO_EXPECTED_PCR0 is not set, but other Nitro trust settings are/],
+    ["AIRLOCK_REGISTRY_ADDRESS", { AIRLOCK_NITRO_EXPECTED_PCR0: PCR0, AIRLOCK_REGISTRY_RPC_URL: RPC }, /^AIRLOCK_REGISTRY_ADDRESS is not set: .* go together/],
+    ["AIRLOCK_REGISTRY_RPC_URL", { AIRLOCK_NITRO_EXPECTED_PCR0: PCR0, AIRLOCK_REGISTRY_RPC_URL: "ftp://rpc.example/sk-eliza-rpc-key-0123456789", AIRLOCK_REGISTRY_ADDRESS: REGISTRY, AIRLOCK_REGISTRY_OWNER: OWNER }, /^AIRLOCK_REGISTRY_RPC_URL must be the JSON-RPC URL/],
+    ["AIRLOCK_REGISTRY_OWNER", { AIRLOCK_NITRO_EXPECTED_PCR0: PCR0, AIRLOCK_REGISTRY_RPC_URL: RPC, AIRLOCK_REGISTRY_ADDRESS: REGISTRY, AIRLOCK_REGISTRY_OWNER: "me" }, /^AIRLOCK_REGISTRY_OWNER must be the 0x address/],
+  ];
+  it.each(malformed)("refuse a malformed or incomplete set, naming %s (case %#), without echoing a value", async (name, values, message) => {
+    const err = await settingsError(runtime({ settings: { AIRLOCK_URL: URL_OK, ...values }, secrets: { AIRLOCK_HMAC_SECRET: SECRET } }));
+    expect(err.setting).toBe(name);
+    expect(err.message).toMatch(message);
+    for (const v of Object.values(values)) expect(err.message).not.toContain(String(v).slice(0, 24));
+    expect(err.message).not.toContain("sk-eliza-rpc-key");
+    expect(err.message).not.toContain(SECRET);
+  });
+
+  it("a malformed PCR list stops the service through ElizaOS's registration, naming the setting", async () => {
+    const rt = runtime({ settings: { AIRLOCK_URL: URL_OK, AIRLOCK_NITRO_EXPECTED_PCR0: "zz-not-a-pcr" }, secrets: { AIRLOCK_HMAC_SECRET: SECRET } });
+    await rt.registerPlugin(airlockPlugin);
+    const loaded = rt.getServiceLoadPromise("airlock");
+    (rt as unknown as { initResolver: () => void }).initResolver();
+    const err = await loaded.then(
+      () => new Error("the service started"),
+      (e: unknown) => e as Error,
+    );
+    expect(err.message).toContain("AIRLOCK_NITRO_EXPECTED_PCR0 must hold 48-byte measurements as hex.");
+    expect(rt.getService("airlock")).toBeNull();
+  });
+});
+
 describe("declared settings (package.json agentConfig)", () => {
   const declared = (pkg as unknown as { agentConfig: { pluginType: string; pluginParameters: Record<string, Record<string, unknown>> } }).agentConfig;
 
@@ -190,7 +261,8 @@ describe("declared settings (package.json agentConfig)", () => {
     rt.getSetting = (k: string) => (read.add(k), getSetting(k));
     await loadAirlockSettings(rt);
     expect([...read].sort()).toEqual([...SETTING_NAMES].sort());
-    expect(Object.entries(declared.pluginParameters).filter(([, p]) => p["sensitive"] === true).map(([n]) => n)).toEqual(["AIRLOCK_HMAC_SECRET"]);
+    // The secret, and the registry's RPC URL (not a secret, but it may embed an API key).
+    expect(Object.entries(declared.pluginParameters).filter(([, p]) => p["sensitive"] === true).map(([n]) => n)).toEqual(["AIRLOCK_HMAC_SECRET", "AIRLOCK_REGISTRY_RPC_URL"]);
   });
 });
 

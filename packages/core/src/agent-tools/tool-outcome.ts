@@ -1,4 +1,5 @@
-import { isAirlockError, type AirlockError } from "../client/errors.js";
+import { isAirlockError, type AirlockError, type UntrustedSignerError } from "../client/errors.js";
+import { outcomeOfUntrustedSigner } from "./untrusted-signer-outcome.js";
 
 /**
  * What a tool hands back to the agent: compact, JSON-serialisable, and readable by a model.
@@ -10,13 +11,27 @@ export type ToolOutcome =
   | { ok: true; summary: string; data: Record<string, unknown> }
   | {
       ok: false;
-      error: "policy_denied" | "rate_limited" | "invalid_input" | "not_configured" | "unavailable" | "rejected" | "invalid_response" | "venue_error" | "error";
+      error:
+        | "policy_denied"
+        | "rate_limited"
+        | "invalid_input"
+        | "not_configured"
+        | "unavailable"
+        | "rejected"
+        | "invalid_response"
+        | "venue_error"
+        | "untrusted_signer"
+        | "error";
       summary: string;
       ruleId?: string;
       retryAfterMs?: number;
       requestId?: string;
       /** venue_error: the exchange's own code and message (bounded) and its HTTP status. */
       venueError?: { code: string; message: string; status: number };
+      /** untrusted_signer: why the client refuses the signer (UntrustedSignerReason). */
+      reason?: string;
+      /** untrusted_signer: the failed check's code (attestation, registry or receipt verifier). */
+      verifierCode?: string;
     };
 
 export type ToolFailure = Extract<ToolOutcome, { ok: false }>;
@@ -61,6 +76,8 @@ export function outcomeOfError(err: unknown): ToolFailure {
     case "REPLAY":
     case "CONFIG":
       return { ok: false, error: "rejected", summary: "The signer rejected this agent's credentials or configuration; ask the operator. Nothing was signed.", ...requestIdOf(e) };
+    case "UNTRUSTED_SIGNER":
+      return outcomeOfUntrustedSigner(e as UntrustedSignerError);
     case "INVALID_RESPONSE":
       return { ok: false, error: "invalid_response", summary: "The signer's answer did not verify and was discarded; nothing usable was signed. Tell the operator.", ...requestIdOf(e) };
     default:

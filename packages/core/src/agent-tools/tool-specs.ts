@@ -12,6 +12,7 @@ export const TOOL_NAMES = Object.freeze({
   placeExchangeOrder: "airlock_place_exchange_order",
   cancelExchangeOrder: "airlock_cancel_exchange_order",
   getExchangeAccount: "airlock_get_exchange_account",
+  verifySigner: "airlock_verify_signer",
 });
 
 export const TOOL_DESCRIPTIONS = Object.freeze({
@@ -33,6 +34,10 @@ export const TOOL_DESCRIPTIONS = Object.freeze({
     "You get the exchange's answer, or the policy rule or the exchange error that refused it.",
   getExchangeAccount:
     "Read a crypto exchange account through the Airlock signer: the account summary, balances, positions or open orders (optionally for one symbol). Nothing is traded.",
+  verifySigner:
+    "Verify that the Airlock signer is the expected one, by remote attestation of its AWS Nitro Enclave with a fresh nonce. " +
+    "Reports the attested enclave measurements (PCR0, PCR1, PCR2, and PCR8 for a signed image), whether the on-chain registry lists that measurement as active for the pinned owner, " +
+    "and the receipt key that signs every answer of the signer. Nothing is signed. If it fails, say why and do not rely on the signer until the operator fixes it.",
 });
 
 export const ToolCall = z.object({
@@ -57,3 +62,6 @@ export const SessionTransactionToolInput = z.object({
 export type SessionTransactionToolInput = z.infer<typeof SessionTransactionToolInput>;
 
 export const SignerStatusToolInput = z.object({});
+
+/** airlock_verify_signer takes no input: what to trust is the operator's configuration, never the model's. */
+export const VerifySignerToolInput = z.object({});

@@ -4,7 +4,8 @@ import { CancelExchangeOrderToolInput, GetExchangeAccountToolInput, PlaceExchang
 import { runCancelExchangeOrder, runGetExchangeAccount, runPlaceExchangeOrder } from "./exchange-tools.js";
 import { outcomeOfError, type ToolOutcome } from "./tool-outcome.js";
 import { runCheckSigningPolicy, runSignerStatus, runSignSessionTransaction, type OperatorSettings } from "./run-tools.js";
-import { SessionTransactionToolInput, SignerStatusToolInput, TOOL_DESCRIPTIONS, TOOL_NAMES } from "./tool-specs.js";
+import { SessionTransactionToolInput, SignerStatusToolInput, TOOL_DESCRIPTIONS, TOOL_NAMES, VerifySignerToolInput } from "./tool-specs.js";
+import { runVerifySigner } from "./verify-signer.js";
 
 type ToolKey = keyof typeof TOOL_NAMES;
 type Run = (client: AirlockClient, input: unknown, operator: OperatorSettings) => Promise<ToolOutcome>;
@@ -40,7 +41,7 @@ function spec(key: ToolKey, title: string, schema: z.ZodObject, annotations: Age
   return Object.freeze({ key, name: TOOL_NAMES[key], title, description: TOOL_DESCRIPTIONS[key], schema, annotations, run: settled(run) });
 }
 
-/** The six Airlock tools, in the order bindings list them: one table, so no binding re-wires them. */
+/** The seven Airlock tools, in the order bindings list them: one table, so no binding re-wires them. */
 export const AGENT_TOOLS: readonly AgentToolSpec[] = Object.freeze([
   spec("signSessionTransaction", "Sign a Starknet session transaction", SessionTransactionToolInput, { ...write, openWorldHint: false }, runSignSessionTransaction),
   spec("checkSigningPolicy", "Check the signing policy (dry run)", SessionTransactionToolInput, { ...read, openWorldHint: false }, runCheckSigningPolicy),
@@ -48,6 +49,8 @@ export const AGENT_TOOLS: readonly AgentToolSpec[] = Object.freeze([
   spec("placeExchangeOrder", "Place an exchange order", PlaceExchangeOrderToolInput, { ...write, openWorldHint: true }, runPlaceExchangeOrder),
   spec("cancelExchangeOrder", "Cancel exchange orders", CancelExchangeOrderToolInput, { ...write, idempotentHint: true, openWorldHint: true }, runCancelExchangeOrder),
   spec("getExchangeAccount", "Read an exchange account", GetExchangeAccountToolInput, { ...read, openWorldHint: true }, runGetExchangeAccount),
+  // Reads the sidecar's attestation and, when configured, an on-chain registry: the RPC node is the open world.
+  spec("verifySigner", "Verify the signer (Nitro attestation)", VerifySignerToolInput, { ...read, openWorldHint: true }, (client) => runVerifySigner(client)),
 ]);
 
 /** The spec of one tool by key. */

@@ -1,7 +1,7 @@
 import { TOOL_DESCRIPTIONS, runSignerStatus } from "@airlock/core/agent-tools";
 import type { Action, ActionExample } from "@elizaos/core";
 import { airlockServiceOf } from "../airlock-service.js";
-import { logOutcome, notConfigured, reply } from "../outcome-reply.js";
+import { handleNoInputAction } from "./tool-action.js";
 
 export const AIRLOCK_SIGNER_STATUS = "AIRLOCK_SIGNER_STATUS";
 
@@ -27,16 +27,5 @@ export const airlockSignerStatusAction: Action = {
   description: TOOL_DESCRIPTIONS.signerStatus,
   examples,
   validate: async (runtime) => airlockServiceOf(runtime) !== undefined,
-  handler: async (runtime, _message, _state, _options, callback) => {
-    const service = airlockServiceOf(runtime);
-    if (service === undefined) return notConfigured(AIRLOCK_SIGNER_STATUS, callback);
-    const outcome = await runSignerStatus(service.client);
-    logOutcome(runtime, AIRLOCK_SIGNER_STATUS, outcome);
-    return reply(AIRLOCK_SIGNER_STATUS, callback, {
-      success: outcome.ok,
-      text: outcome.summary,
-      data: outcome as unknown as Record<string, unknown>,
-      ...(outcome.ok ? {} : { error: outcome.error }),
-    });
-  },
+  handler: (runtime, _message, _state, _options, callback) => handleNoInputAction(AIRLOCK_SIGNER_STATUS, runtime, callback, runSignerStatus),
 };

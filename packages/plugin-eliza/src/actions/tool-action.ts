@@ -53,3 +53,27 @@ export async function handleToolAction(
     }
   }
 }
+
+/**
+ * The handler of an Airlock action that takes no parameters (status, verify signer): one call
+ * through @airlock/core/agent-tools on the agent's client, the outcome told as it is.
+ */
+export async function handleNoInputAction(
+  actionName: string,
+  runtime: IAgentRuntime,
+  callback: HandlerCallback | undefined,
+  run: (client: AirlockClient) => Promise<ToolOutcome>,
+  values?: (outcome: ToolOutcome) => Record<string, unknown>,
+): Promise<ActionResult> {
+  const service = airlockServiceOf(runtime);
+  if (service === undefined) return notConfigured(actionName, callback);
+  const outcome = await run(service.client);
+  logOutcome(runtime, actionName, outcome);
+  return reply(actionName, callback, {
+    success: outcome.ok,
+    text: outcome.summary,
+    data: outcome as unknown as Record<string, unknown>,
+    ...(values === undefined ? {} : { values: values(outcome) }),
+    ...(outcome.ok ? {} : { error: outcome.error }),
+  });
+}
