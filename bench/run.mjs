@@ -3,13 +3,13 @@
 // autocannon using fresh signed 1-call requests, for memory stores and for Redis stores, at
 // 10 connections and at 1; then the same for exchange orders (Binance USD-M futures, HMAC, in
 // both store modes; Hyperliquid, EIP-712, memory stores); then micro-benchmarks the pieces of
-// a request in process.
+// a request in process, and the Nitro backend's checks (attestation documents, receipts).
 //
 // Environment:
 //   BENCH_SECONDS=10          measured seconds per run (c=10 and c=1, each store)
 //   BENCH_WARMUP_SECONDS=2    warm-up at c=10 before measuring (not reported)
 //   BENCH_MICRO_MS=1000       measured milliseconds per micro-benchmark row
-//   BENCH_ONLY=a,b,...        run only these parts (names below; "session" and "exchange" name groups)
+//   BENCH_ONLY=a,b,...        run only these parts (names below; "session", "exchange" and "nitro" name groups)
 //   BENCH_CPU_PROF=DIR        run each sidecar under `node --cpu-prof --cpu-prof-dir=DIR`
 //   BENCH_JSON=FILE           also write every figure as JSON
 //
@@ -22,6 +22,7 @@ import { verifyAuditFile } from "../packages/signer/dist/audit/audit-chain.js";
 import { atExit, installCleanup, killAllChildren } from "./children.mjs";
 import { startCpuMeter } from "./cpu-usage.mjs";
 import { runExchangeMicro } from "./exchange-micro.mjs";
+import { runNitroMicro } from "./nitro-micro.mjs";
 import { binanceSmokeCheck, hyperliquidSmokeCheck } from "./exchange-smoke.mjs";
 import { EXCHANGE_PATH, exchangePolicyYaml, exchangeSidecarEnv, freshExchangeSecrets, HYPERLIQUID_ASSETS, orderBody } from "./exchange-workload.mjs";
 import { formatLoad, formatMicro } from "./format.mjs";
@@ -33,8 +34,8 @@ import { smokeCheck } from "./smoke.mjs";
 import { freshSecrets, policyYaml, SIGN_PATH, sidecarEnv } from "./workload.mjs";
 
 /** The parts BENCH_ONLY can name, in the order they run, and the groups that stand for several. */
-const PARTS = ["memory", "redis", "exchange-hmac", "exchange-hmac-redis", "exchange-eip712", "micro", "exchange-micro"];
-const GROUPS = { session: ["memory", "redis", "micro"], exchange: ["exchange-hmac", "exchange-hmac-redis", "exchange-eip712", "exchange-micro"] };
+const PARTS = ["memory", "redis", "exchange-hmac", "exchange-hmac-redis", "exchange-eip712", "micro", "exchange-micro", "nitro-micro"];
+const GROUPS = { session: ["memory", "redis", "micro"], exchange: ["exchange-hmac", "exchange-hmac-redis", "exchange-eip712", "exchange-micro"], nitro: ["nitro-micro"] };
 
 const SECONDS = positive("BENCH_SECONDS", 10);
 const WARMUP = positive("BENCH_WARMUP_SECONDS", 2);
@@ -200,6 +201,7 @@ async function main() {
   const failures = [];
   let micro;
   let exchangeMicro;
+  let nitroMicro;
   console.log(`Airlock benchmark: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${SECONDS} s per run after ${WARMUP} s warm-up`);
   console.log(`parts: ${[...ONLY].join(", ")}`);
   const [load1] = loadavg();
@@ -223,6 +225,7 @@ async function main() {
     if (ONLY.has("exchange-eip712")) await run("hyperliquid, memory", exchange, undefined, exchangeWorkload("hyperliquid", [10]));
     if (ONLY.has("micro")) micro = await runMicro();
     if (ONLY.has("exchange-micro")) exchangeMicro = await runExchangeMicro();
+    if (ONLY.has("nitro-micro")) nitroMicro = await runNitroMicro();
   } finally {
     killAllChildren(); // also removes the temp dir
   }
@@ -232,7 +235,11 @@ async function main() {
   const microMs = process.env.BENCH_MICRO_MS ?? 1000;
   if (micro) console.log(`\nMicro-benchmarks, one operation, in process (${microMs} ms per row):\n${formatMicro(micro)}`);
   if (exchangeMicro) console.log(`\nExchange micro-benchmarks, one operation, in process (${microMs} ms per row):\n${formatMicro(exchangeMicro)}`);
-  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ load: session, exchange, micro, exchangeMicro }, null, 2)}\n`);
+  if (nitroMicro) {
+    console.log(`\nNitro backend micro-benchmarks, in process (${microMs} ms per row):\n${formatMicro(nitroMicro.rows)}`);
+    console.log(`\nFirst call of each verification in this process (cold, JIT included):\n${formatMicro(nitroMicro.first)}`);
+  }
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ load: session, exchange, micro, exchangeMicro, nitroMicro }, null, 2)}\n`);
   if (CPU_PROF) console.log(`\nCPU profiles of the sidecar(s) written to ${CPU_PROF}`);
   if (busyRuns.length > 0) {
     loud(["Other processes were busy during some runs: those figures understate the sidecar; rerun on a quiet machine.", ...busyRuns]);
