@@ -22,12 +22,13 @@
 # Everything else nitro-cli and docker print goes to stderr.
 set -euo pipefail
 
+# shellcheck disable=SC2034 # read by script-lib.sh
+PROG=build-eif
+# shellcheck source=script-lib.sh disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/script-lib.sh"
+
 usage() {
   echo "usage: $0 --config <dir> [--output <file.eif>] [--tag <image:tag>] [--signing-certificate <cert.pem> --private-key <key.pem|KMS key ARN>] [--node-image <image>] [--socat-package <apk spec>]" >&2
-}
-die() {
-  echo "build-eif: $*" >&2
-  exit 2
 }
 need() {
   command -v "$1" >/dev/null 2>&1 || die "$1 is not installed: $2"

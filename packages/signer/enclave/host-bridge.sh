@@ -12,18 +12,13 @@
 # socat): see airlock-host-bridge.service for systemd.
 set -euo pipefail
 
+# shellcheck disable=SC2034 # read by script-lib.sh
+PROG=host-bridge
+# shellcheck source=script-lib.sh disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/script-lib.sh"
+
 usage() {
   echo "usage: $0 --cid <enclave CID> [--vsock-port <port>] [--listen-port <port>] [--max-connections <n>]" >&2
-}
-die() {
-  echo "host-bridge: $*" >&2
-  exit 2
-}
-# A decimal integer within [min, max], digits only (no sign, no leading zero, no spaces).
-check_int() {
-  local name="$1" value="$2" min="$3" max="$4"
-  [[ "$value" =~ ^[1-9][0-9]{0,9}$ ]] || die "$name must be a decimal integer from $min to $max"
-  ((value >= min && value <= max)) || die "$name must be a decimal integer from $min to $max"
 }
 
 cid=""

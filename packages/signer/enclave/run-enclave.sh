@@ -14,17 +14,13 @@
 # enclave prints. Debug enclaves are for development with throwaway keys, started by hand.
 set -euo pipefail
 
+# shellcheck disable=SC2034 # read by script-lib.sh
+PROG=run-enclave
+# shellcheck source=script-lib.sh disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/script-lib.sh"
+
 usage() {
   echo "usage: $0 --eif <file.eif> --cid <CID> [--cpu-count <n>] [--memory <MiB>] [--name <name>]" >&2
-}
-die() {
-  echo "run-enclave: $*" >&2
-  exit 2
-}
-check_int() {
-  local name="$1" value="$2" min="$3" max="$4"
-  [[ "$value" =~ ^[1-9][0-9]{0,9}$ ]] || die "$name must be a decimal integer from $min to $max"
-  ((value >= min && value <= max)) || die "$name must be a decimal integer from $min to $max"
 }
 
 eif=""
