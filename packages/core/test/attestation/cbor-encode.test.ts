@@ -1,13 +1,9 @@
 // Canonical CBOR encoder: known bytes, exact inverse of the strict decoder, refusals, and
 // byte-identical re-encoding of the real AWS documents in ../shared/conformance/nitro.
-import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodeStrictCbor, encodeCbor, type CborMap, type CborValue } from "@airlock/core/attestation";
 
-const dir = new URL("../../../../../shared/conformance/nitro/", import.meta.url);
-const present = existsSync(new URL("expected.json", dir));
-if (!present) console.warn(`SKIPPED: Nitro conformance documents not found at ${dir.pathname}`);
-const names: string[] = present ? Object.keys(JSON.parse(readFileSync(new URL("expected.json", dir), "utf8"))) : [];
+import { documentBytes, documentNames as names, documentsPresent as present } from "./nitro-documents.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const h = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s/g, ""), "hex"));
@@ -131,7 +127,7 @@ describe("encodeCbor", () => {
 describe.skipIf(!present)("encodeCbor on the real AWS documents", () => {
   for (const name of names) {
     it(`re-encodes ${name} byte for byte (envelope, protected header and payload)`, () => {
-      const doc = new Uint8Array(readFileSync(new URL(name, dir)));
+      const doc = documentBytes(name);
       const env = decodeStrictCbor(doc) as CborValue[];
       expect(encodeCbor(env)).toEqual(doc);
       const [prot, , payloadBytes] = env as [Uint8Array, CborMap, Uint8Array, Uint8Array];

@@ -1,5 +1,4 @@
 // Conformance: the five real AWS Nitro attestation documents in ../shared/conformance/nitro.
-import { existsSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import {
@@ -10,26 +9,10 @@ import {
   type CborValue,
   type VerifyAttestationOptions,
 } from "@airlock/core/attestation";
-import { encodeCbor } from "./cbor-encode.js";
+import { encodeCbor } from "@airlock/core/attestation";
+import { documentBytes, documentNames as names, documentsPresent as present, expectedDocuments as expected, type ExpectedDocument as Expected } from "./nitro-documents.js";
 
-const dir = new URL("../../../../../shared/conformance/nitro/", import.meta.url);
-const present = existsSync(new URL("expected.json", dir));
-if (!present) console.warn(`SKIPPED: Nitro conformance documents not found at ${dir.pathname}`);
-
-interface Expected {
-  module_id: string;
-  timestamp_ms: number;
-  chain_valid_from: string;
-  chain_valid_to: string;
-  public_key: string | null;
-  user_data: string | null;
-  nonce: string | null;
-  [k: string]: unknown;
-}
-
-const expected: Record<string, Expected> = present ? JSON.parse(readFileSync(new URL("expected.json", dir), "utf8")) : {};
-const names = Object.keys(expected);
-const docs = new Map(names.map((n) => [n, new Uint8Array(readFileSync(new URL(n, dir)))]));
+const docs = new Map(names.map((n) => [n, documentBytes(n)]));
 const hex = (b: Uint8Array | undefined): string | null => (b === undefined ? null : Buffer.from(b).toString("hex"));
 const isDebug = (e: Expected): boolean => /^0+$/.test(String(e["PCR0"]));
 

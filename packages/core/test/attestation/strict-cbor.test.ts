@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AttestationError, decodeStrictCbor, encodeSignature1, MAX_CBOR_BYTES } from "@airlock/core/attestation";
-import { encodeCbor } from "./cbor-encode.js";
+import { AttestationError, decodeStrictCbor, encodeCbor, encodeSignature1, MAX_CBOR_BYTES } from "@airlock/core/attestation";
 
 const h = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s/g, ""), "hex"));
 const malformed = (s: string | Uint8Array): void => {

@@ -1,6 +1,5 @@
 // Verifier policy options allowedPcrs (0/1/2/8) and maxAgeMs, on the real AWS documents with the
 // clock pinned inside each document's window, plus validation of the option values themselves.
-import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   AttestationError,
@@ -9,18 +8,8 @@ import {
   type VerifyAttestationOptions,
 } from "@airlock/core/attestation";
 
-const dir = new URL("../../../../../shared/conformance/nitro/", import.meta.url);
-const present = existsSync(new URL("expected.json", dir));
-if (!present) console.warn(`SKIPPED: Nitro conformance documents not found at ${dir.pathname}`);
+import { documentBytes, documentNames as names, documentsPresent as present, expectedDocuments as expected, type ExpectedDocument as Expected } from "./nitro-documents.js";
 
-interface Expected {
-  timestamp_ms: number;
-  chain_valid_from: string;
-  chain_valid_to: string;
-  [k: string]: unknown;
-}
-const expected: Record<string, Expected> = present ? JSON.parse(readFileSync(new URL("expected.json", dir), "utf8")) : {};
-const names = Object.keys(expected);
 const pcr = (e: Expected, i: number): string => String(e[`PCR${i}`]);
 const other = "ab".repeat(48);
 
@@ -40,7 +29,7 @@ const spelled = (h: string): string => (h.toUpperCase().match(/../g) as string[]
 describe.skipIf(!present)("allowedPcrs and maxAgeMs on the real AWS documents", () => {
   for (const name of names) {
     const e = expected[name] as Expected;
-    const doc = new Uint8Array(readFileSync(new URL(name, dir)));
+    const doc = documentBytes(name);
     const from = Date.parse(e.chain_valid_from);
     const to = Date.parse(e.chain_valid_to);
     const ts = e.timestamp_ms;
