@@ -192,6 +192,11 @@ export interface FakeKms {
   readonly calls: FakeKmsCall[];
   /** Changes the key policy (e.g. to roll PCR0). */
   setPolicy(policy: { imageSha384: string }): void;
+  /**
+   * Trusts one more emulator root (SHA-256 fingerprint): an emulator made after the fake (a
+   * sidecar configured with the fake's URL and key ARN) stands for another enclave on AWS's root.
+   */
+  trustRoot(fingerprintSha256: string): void;
   close(): Promise<void>;
 }
 
@@ -307,7 +312,7 @@ export async function startFakeKms(options: FakeKmsOptions): Promise<FakeKms> {
   const masterKey = randomBytes(32);
   const keyMaterialId = randomBytes(32).toString("hex");
   let policy = { imageSha384: options.policy.imageSha384.toLowerCase() };
-  const roots: readonly string[] = typeof options.rootFingerprintSha256 === "string" ? [options.rootFingerprintSha256] : options.rootFingerprintSha256;
+  const roots: string[] = typeof options.rootFingerprintSha256 === "string" ? [options.rootFingerprintSha256] : [...options.rootFingerprintSha256];
   const calls: FakeKmsCall[] = [];
   const sig = {
     accessKeyId: options.accessKeyId,
@@ -469,6 +474,9 @@ export async function startFakeKms(options: FakeKmsOptions): Promise<FakeKms> {
     calls,
     setPolicy(p) {
       policy = { imageSha384: p.imageSha384.toLowerCase() };
+    },
+    trustRoot(fingerprint) {
+      if (!roots.includes(fingerprint)) roots.push(fingerprint);
     },
     close: () =>
       new Promise<void>((resolve) => {

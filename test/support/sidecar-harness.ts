@@ -22,9 +22,18 @@ export const PATHS = Object.freeze({
   dfnsPreflight: "/health/dfns-preflight",
   ready: "/ready",
   metrics: "/metrics",
+  attestation: "/v1/attestation",
+  provision: "/v1/admin/provision",
+  kmsUnseal: "/v1/admin/kms-unseal",
 });
 
-const PUBLIC_PATHS: ReadonlySet<string> = new Set([PATHS.health, PATHS.dfnsPreflight, PATHS.ready, PATHS.metrics]);
+/** Paths answered without HMAC authentication and without an audit record. */
+const PUBLIC_PATHS: ReadonlySet<string> = new Set([PATHS.health, PATHS.dfnsPreflight, PATHS.ready, PATHS.metrics, PATHS.attestation]);
+/**
+ * The admin routes: no HMAC either (the admin's signature over the upload is the authority),
+ * but every attempt is a decision with its audit record, as on an authenticated route.
+ */
+const ADMIN_PATHS: ReadonlySet<string> = new Set([PATHS.provision, PATHS.kmsUnseal]);
 
 /** SN_SEPOLIA and SN_MAIN as chain ids. */
 export const SN_SEPOLIA = "0x534e5f5345504f4c4941";
@@ -342,7 +351,7 @@ export function rawSocketExchange(sc: TestSidecar, bytes: Buffer | string): Prom
       // Broken framing is refused before any decision, so it has no audit record.
       const framing = /"code":"(MALFORMED_REQUEST|HEADERS_TOO_LARGE)"/.test(answer);
       if (requestId !== undefined && !framing) sc.sent.push({ path, method, withOrigin: /\r\norigin:/i.test(text), status, requestId });
-      else if (requestId === undefined && isAuthenticatedPath(path)) sc.unmatchedAllowance += 1;
+      else if (requestId === undefined && isAuditedPath(path)) sc.unmatchedAllowance += 1;
       resolve(answer);
     });
     sock.on("connect", () => sock.write(bytes));
@@ -476,16 +485,21 @@ export function findSecret(text: string, secrets: readonly string[]): string | u
   return undefined;
 }
 
-/** Whether a request to `path` goes through authentication (and so must be audited). */
+/** Whether a request to `path` goes through HMAC authentication (unknown paths do too). */
 export function isAuthenticatedPath(path: string): boolean {
-  return !PUBLIC_PATHS.has(path);
+  return !PUBLIC_PATHS.has(path) && !ADMIN_PATHS.has(path);
+}
+
+/** Whether every request to `path` is a decision with one audit record: authenticated and admin routes. */
+export function isAuditedPath(path: string): boolean {
+  return isAuthenticatedPath(path) || ADMIN_PATHS.has(path);
 }
 
 /**
  * The audit invariants of one sidecar, as a list of violations (empty when all hold):
- * every request sent through the harness to an authenticated (or unknown) path, or carrying an
- * Origin header, has exactly one decision record with its request id; public requests have
- * none; no decision record exists for a request the harness did not send (unless the test
+ * every request sent through the harness to an authenticated (or unknown) path or an admin
+ * route, or carrying an Origin header, has exactly one decision record with its request id;
+ * public requests (health, readiness, metrics, attestation) have none; no decision record exists for a request the harness did not send (unless the test
  * declared untracked traffic); `security.*` records belong to audited requests.
  */
 export function auditViolations(sc: TestSidecar): string[] {
@@ -503,7 +517,7 @@ export function auditViolations(sc: TestSidecar): string[] {
       problems.push(`${s.method} ${s.path}: no answer, cannot match its audit record`);
       continue;
     }
-    const expected = isAuthenticatedPath(s.path) || s.withOrigin ? 1 : 0;
+    const expected = isAuditedPath(s.path) || s.withOrigin ? 1 : 0;
     const got = decisions.get(s.requestId) ?? 0;
     if (got !== expected) problems.push(`${s.method} ${s.path} (${s.status}): ${got} decision records, expected ${expected}`);
     if (expected === 1) audited.add(s.requestId);

@@ -1,7 +1,8 @@
 // Admin authentication of a sealed upload: an Ed25519 signature by the operator's admin key
 // over a domain-tagged, fixed-order serialisation of every envelope field. The sidecar knows
 // only the admin public key (configuration); the envelope's document hash makes each signature
-// good for one document of one sidecar process, once.
+// good for one document of one sidecar process, once. The same scheme (adminSigningBytes, with
+// its own domain tag) authorises the KMS-sealed blobs of enclave restarts.
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
 import { ProvisioningError } from "./provisioning-error.js";
 import { parseSealedEnvelope, type SealedEnvelope } from "./sealed-envelope.js";
@@ -15,12 +16,39 @@ const SIGNATURE = /^[A-Za-z0-9_-]{86}$/;
 const MAX_KEY_TEXT = 4096;
 
 /**
- * The signed bytes: the domain tag, a newline, then the JSON array of the fields in a fixed
- * order. The fields are schema-checked strings and an integer, so JSON.stringify is exact.
+ * The bytes an admin signature covers, for any signed object: the domain tag, a newline, then
+ * the JSON array of the object's fields in a fixed order. Callers pass schema-checked strings
+ * and integers only, so JSON.stringify is exact; each signed kind has its own domain tag, so a
+ * signature over one kind never verifies as another.
  */
+export function adminSigningBytes(domain: string, fields: readonly (string | number)[]): Buffer {
+  return Buffer.from(`${domain}\n${JSON.stringify(fields)}`, "utf8");
+}
+
+/** Signs admin signing bytes with the admin private key (Ed25519); returns the signature as base64url. */
+export function signAdminBytes(bytes: Uint8Array, adminPrivateKey: KeyObject): string {
+  if (adminPrivateKey.type !== "private" || adminPrivateKey.asymmetricKeyType !== "ed25519") {
+    throw new ProvisioningError("INVALID_ADMIN_KEY", "the admin key must be an Ed25519 private key");
+  }
+  return sign(null, bytes, adminPrivateKey).toString("base64url");
+}
+
+/** Verifies an admin signature over signing bytes; throws ProvisioningError BAD_SIGNATURE (or INVALID_ADMIN_KEY). */
+export function verifyAdminBytes(bytes: Uint8Array, signature: string, adminPublicKey: KeyObject): void {
+  if (adminPublicKey.type !== "public" || adminPublicKey.asymmetricKeyType !== "ed25519") {
+    throw new ProvisioningError("INVALID_ADMIN_KEY", "the admin key must be an Ed25519 public key");
+  }
+  if (typeof signature !== "string" || !SIGNATURE.test(signature)) throw new ProvisioningError("BAD_SIGNATURE", "the admin signature is not 64 bytes of base64url");
+  const raw = Buffer.from(signature, "base64url");
+  if (raw.toString("base64url") !== signature) throw new ProvisioningError("BAD_SIGNATURE", "the admin signature is not canonical base64url");
+  // Ed25519 verification is constant-time in the signature; there is no byte comparison here.
+  if (!verify(null, bytes, adminPublicKey, raw)) throw new ProvisioningError("BAD_SIGNATURE", "the admin signature does not verify");
+}
+
+/** The signed bytes of an envelope: {@link adminSigningBytes} over every field, in order. */
 export function envelopeSigningBytes(envelope: SealedEnvelope): Buffer {
   const e = parseSealedEnvelope(envelope);
-  return Buffer.from(`${ENVELOPE_SIGNATURE_DOMAIN}\n${JSON.stringify([e.v, e.documentSha256, e.ephemeralPublicKey, e.iv, e.ciphertext])}`, "utf8");
+  return adminSigningBytes(ENVELOPE_SIGNATURE_DOMAIN, [e.v, e.documentSha256, e.ephemeralPublicKey, e.iv, e.ciphertext]);
 }
 
 /** Signs an envelope with the admin private key (Ed25519); returns the signature as base64url. */
@@ -28,7 +56,7 @@ export function signEnvelope(envelope: SealedEnvelope, adminPrivateKey: KeyObjec
   if (adminPrivateKey.type !== "private" || adminPrivateKey.asymmetricKeyType !== "ed25519") {
     throw new ProvisioningError("INVALID_ADMIN_KEY", "the admin key must be an Ed25519 private key");
   }
-  return sign(null, envelopeSigningBytes(envelope), adminPrivateKey).toString("base64url");
+  return signAdminBytes(envelopeSigningBytes(envelope), adminPrivateKey);
 }
 
 /** Verifies the admin signature of an envelope; throws ProvisioningError BAD_SIGNATURE (or MALFORMED_ENVELOPE). */
@@ -36,12 +64,7 @@ export function verifyEnvelopeSignature(envelope: SealedEnvelope, signature: str
   if (adminPublicKey.type !== "public" || adminPublicKey.asymmetricKeyType !== "ed25519") {
     throw new ProvisioningError("INVALID_ADMIN_KEY", "the admin key must be an Ed25519 public key");
   }
-  const bytes = envelopeSigningBytes(envelope);
-  if (typeof signature !== "string" || !SIGNATURE.test(signature)) throw new ProvisioningError("BAD_SIGNATURE", "the admin signature is not 64 bytes of base64url");
-  const raw = Buffer.from(signature, "base64url");
-  if (raw.toString("base64url") !== signature) throw new ProvisioningError("BAD_SIGNATURE", "the admin signature is not canonical base64url");
-  // Ed25519 verification is constant-time in the signature; there is no byte comparison here.
-  if (!verify(null, bytes, adminPublicKey, raw)) throw new ProvisioningError("BAD_SIGNATURE", "the admin signature does not verify");
+  verifyAdminBytes(envelopeSigningBytes(envelope), signature, adminPublicKey);
 }
 
 /**

@@ -1,5 +1,6 @@
 // Entry point of @airlock/core/provisioning: sealed key provisioning to an attested enclave,
-// shared by the operator's CLI (seal, sign) and the sidecar (verify, open). The attestation
+// shared by the operator's CLI (seal, sign) and the sidecar (verify, open), and the wire and
+// admin signature of KMS-sealed blobs (enclave restarts). The attestation
 // checks the CLI runs before sealing are the client's own (resolveNitroTrust,
 // verifySignerDocument), re-exported here for it.
 export { ProvisioningError, type ProvisioningErrorCode } from "./provisioning-error.js";
@@ -17,11 +18,24 @@ export {
 export {
   ENVELOPE_SIGNATURE_DOMAIN,
   adminKeyIdOf,
+  adminSigningBytes,
   envelopeSigningBytes,
   parseAdminPrivateKey,
   parseAdminPublicKey,
+  signAdminBytes,
   signEnvelope,
+  verifyAdminBytes,
   verifyEnvelopeSignature,
 } from "./envelope-signature.js";
-export { MAX_PROVISION_BODY_BYTES, PROVISION_ROUTE, ProvisionAnswer, ProvisionUpload } from "./provision-wire.js";
+export { InstalledSecrets, MAX_PROVISION_BODY_BYTES, PROVISION_ROUTE, ProvisionAnswer, ProvisionUpload } from "./provision-wire.js";
+export {
+  AwsCredentialsUpload,
+  KMS_UNSEAL_ROUTE,
+  KmsSealedBlob,
+  KmsUnsealAnswer,
+  KmsUnsealUpload,
+  MAX_KMS_UNSEAL_BODY_BYTES,
+  SignedKmsBlob,
+} from "./kms-unseal-wire.js";
+export { KMS_BLOB_SIGNATURE_DOMAIN, kmsBlobSha256, kmsBlobSigningBytes, parseKmsSealedBlob, signKmsBlob, verifyKmsBlobSignature } from "./kms-blob-signature.js";
 export { resolveNitroTrust, verifySignerDocument, type NitroTrustOptions, type ResolvedNitroTrust, type VerifiedSigner } from "../client/nitro-trust.js";

@@ -25,18 +25,10 @@ export const ProvisionUpload = z.strictObject({
 export type ProvisionUpload = z.infer<typeof ProvisionUpload>;
 
 /**
- * The answer to a successful upload: what was installed, by id, with the Stark public key of
- * each session key; never a secret. It carries a receipt (x-airlock-receipt) signed by the
- * attested receipt key whose requestHash is the SHA-256 of the exact upload body.
+ * What an install put in place, by id, with the Stark public key of each session key; never a
+ * secret. Shared by the answers of both admin routes (sealed upload and KMS unseal).
  */
-export const ProvisionAnswer = z.strictObject({
-  requestId: z.string().min(1).max(128),
-  /** The document the upload was sealed to (now used up). */
-  documentSha256: z.string().regex(HEX64),
-  /** The attested policy the installed keys sign under. */
-  policyHash: z.string().regex(HEX64),
-  /** SHA-256 of the admin public key that signed the upload. */
-  adminKeyId: z.string().regex(HEX64),
+export const InstalledSecrets = z.strictObject({
   keys: z
     .array(z.strictObject({ keyId: Identifier, sessionPublicKey: z.string().regex(/^0x[0-9a-f]{1,64}$/) }))
     .max(256),
@@ -45,5 +37,21 @@ export const ProvisionAnswer = z.strictObject({
   exchangeAccounts: z
     .array(z.strictObject({ account: Identifier, venue: Venue, environment: z.enum(["testnet", "live"]) }))
     .max(64),
+});
+export type InstalledSecrets = z.infer<typeof InstalledSecrets>;
+
+/**
+ * The answer to a successful upload: what was installed (InstalledSecrets) and under which
+ * document, policy and admin key. It carries a receipt (x-airlock-receipt) signed by the
+ * attested receipt key whose requestHash is the SHA-256 of the exact upload body.
+ */
+export const ProvisionAnswer = InstalledSecrets.extend({
+  requestId: z.string().min(1).max(128),
+  /** The document the upload was sealed to (now used up). */
+  documentSha256: z.string().regex(HEX64),
+  /** The attested policy the installed keys sign under. */
+  policyHash: z.string().regex(HEX64),
+  /** SHA-256 of the admin public key that signed the upload. */
+  adminKeyId: z.string().regex(HEX64),
 });
 export type ProvisionAnswer = z.infer<typeof ProvisionAnswer>;

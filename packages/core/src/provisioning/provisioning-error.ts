@@ -5,6 +5,8 @@
 export type ProvisioningErrorCode =
   /** The envelope or upload does not match the strict schema (field, size, encoding). */
   | "MALFORMED_ENVELOPE"
+  /** A KMS-sealed blob does not match its strict schema (members, sizes, canonical base64). */
+  | "MALFORMED_BLOB"
   /** The plaintext is empty or larger than MAX_PLAINTEXT_BYTES. */
   | "PLAINTEXT_SIZE"
   /** A public key is not 32 bytes, or is a low-order X25519 point (RFC 7748 §6.1). */

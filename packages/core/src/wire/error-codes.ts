@@ -42,6 +42,12 @@ export const ERROR_CODES = Object.freeze({
   PROVISION_SECRETS_INVALID: { status: 400, message: "provisioned secrets do not match the declared keys and accounts" },
   ALREADY_PROVISIONED: { status: 403, message: "keys already provisioned" },
   KEYS_NOT_PROVISIONED: { status: 503, message: "signing keys not provisioned" },
+  // Restarts with AWS KMS (Nitro backend, POST /v1/admin/kms-unseal).
+  KMS_UNSEAL_NOT_ENABLED: { status: 404, message: "KMS unseal is not enabled" },
+  KMS_BLOB_WRONG_KEY: { status: 400, message: "sealed blob names another KMS key" },
+  KMS_REFUSED: { status: 403, message: "KMS refused to release the data key" },
+  KMS_ANSWER_INVALID: { status: 502, message: "KMS answer could not be used" },
+  KMS_UNAVAILABLE: { status: 503, message: "KMS unavailable" },
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;

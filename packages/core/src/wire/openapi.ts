@@ -4,6 +4,9 @@ import { HEADER, ROUTE } from "./headers.js";
 import { AttestationResponse, DfnsPreflightResponse, ErrorBody, HealthResponse, PolicyEvaluation, ReadyResponse, SignerStatus } from "./responses.js";
 import { ExchangeRequest, SignedExchangeRequest } from "./exchange-schemas.js";
 import { SessionTransactionRequest, SessionTransactionResponse } from "./session-schemas.js";
+import { RECEIPT_HEADER } from "../receipts/receipt.js";
+import { KMS_UNSEAL_ROUTE, KmsUnsealAnswer, KmsUnsealUpload, MAX_KMS_UNSEAL_BODY_BYTES } from "../provisioning/kms-unseal-wire.js";
+import { MAX_PROVISION_BODY_BYTES, PROVISION_ROUTE, ProvisionAnswer, ProvisionUpload } from "../provisioning/provision-wire.js";
 
 /**
  * The OpenAPI 3.1 description of the sidecar, generated from the zod schemas that both sides
@@ -37,6 +40,29 @@ const authedResponses = {
   "500": errorResponse("internal error or outbound leak scanner blocked the response"),
   "503": errorResponse("a dependency the boundary needs is unavailable (replay store, rate limiter, spend store, signer)"),
 };
+
+/** The receipt every admin answer carries (refusals after the body was read too). */
+const receiptHeader = {
+  [RECEIPT_HEADER]: {
+    schema: { type: "string" },
+    description: "base64url JSON receipt signed by the attested receipt key; requestHash is the SHA-256 of the exact upload body (docs/receipts.md)",
+  },
+};
+
+/** Responses in status order (the spreads below would leave overrides and additions out of order). */
+const byStatus = (responses: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+
+/** Answers both admin routes share. */
+const adminResponses = (maxBody: number) => ({
+  "400": errorResponse("malformed JSON or an invalid upload (INVALID_PAYLOAD, MALFORMED_JSON), or the secrets are not exactly the declared ones (PROVISION_SECRETS_INVALID)"),
+  "401": errorResponse("the admin signature does not verify (ADMIN_SIGNATURE_INVALID)"),
+  "403": errorResponse("keys already installed in this process (ALREADY_PROVISIONED), or a browser origin"),
+  "405": errorResponse("method not allowed"),
+  "413": errorResponse(`request body too large (${maxBody / 1024} KiB)`),
+  "415": errorResponse("content-type must be application/json"),
+  "429": errorResponse("too many admin requests (Retry-After header and retryAfterMs)"),
+  "503": errorResponse("the audit log is unavailable"),
+});
 
 export function buildOpenApiDocument(version: string): Record<string, unknown> {
   const sessionBody = { required: true, content: json("SessionTransactionRequest") };
@@ -167,6 +193,48 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      [PROVISION_ROUTE]: {
+        post: {
+          operationId: "provision",
+          summary: "Nitro backend with sealed provisioning: install the declared keys, client secrets and exchange credentials from an envelope sealed to the attested enclave and signed by the admin key",
+          description:
+            "Not HMAC-authenticated: the admin's Ed25519 signature over the envelope is the authority. The envelope must be sealed to this process's " +
+            "provisioning key and name an attestation document this process issued within 10 minutes, not used before. Once per process. " +
+            "`airlock-signer provision` builds the upload (docs/nitro.md, Sealed key provisioning).",
+          security: [],
+          requestBody: { required: true, content: json("ProvisionUpload") },
+          responses: byStatus({
+            "200": { description: "installed; ids and public keys only", headers: receiptHeader, content: json("ProvisionAnswer") },
+            ...adminResponses(MAX_PROVISION_BODY_BYTES),
+            "400": errorResponse(
+              "INVALID_PAYLOAD, MALFORMED_JSON, PROVISION_DOCUMENT_UNKNOWN (document not issued here, expired or used), PROVISION_ENVELOPE_INVALID, PROVISION_SECRETS_INVALID",
+            ),
+            "404": errorResponse("sealed provisioning is not enabled (PROVISIONING_NOT_ENABLED)"),
+          }),
+        },
+      },
+      [KMS_UNSEAL_ROUTE]: {
+        post: {
+          operationId: "kmsUnseal",
+          summary: "Nitro backend, restarts with AWS KMS: install the declared keys from an admin-signed KMS-sealed blob",
+          description:
+            "Not HMAC-authenticated: the admin's Ed25519 signature over the blob is the authority, checked before anything reaches KMS. The enclave calls " +
+            "KMS Decrypt with a Recipient attestation document for a one-time RSA key; the key policy's PCR0 condition decides whether the data key is " +
+            "released. The AWS credentials (the parent instance role's) are used for that call only, never logged or echoed. Once per process. " +
+            "`airlock-signer kms-unseal` builds the upload (docs/nitro.md, Restarts with AWS KMS).",
+          security: [],
+          requestBody: { required: true, content: json("KmsUnsealUpload") },
+          responses: byStatus({
+            "200": { description: "installed; ids and public keys only", headers: receiptHeader, content: json("KmsUnsealAnswer") },
+            ...adminResponses(MAX_KMS_UNSEAL_BODY_BYTES),
+            "400": errorResponse("INVALID_PAYLOAD, MALFORMED_JSON, KMS_BLOB_WRONG_KEY (the blob names another KMS key than configured), PROVISION_SECRETS_INVALID"),
+            "403": errorResponse("KMS_REFUSED (details.kmsCode, e.g. ACCESS_DENIED: the key policy does not admit this enclave), ALREADY_PROVISIONED, or a browser origin"),
+            "404": errorResponse("KMS unseal is not enabled (KMS_UNSEAL_NOT_ENABLED)"),
+            "502": errorResponse("KMS_ANSWER_INVALID: the answer for KMS could not be used (details.reason)"),
+            "503": errorResponse("KMS_UNAVAILABLE (details.kmsCode), ATTESTATION_UNAVAILABLE or AUDIT_UNAVAILABLE: retry later"),
+          }),
+        },
+      },
       [ROUTE.metrics]: {
         get: {
           operationId: "metrics",
@@ -204,6 +272,10 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
         ReadyResponse: schemaOf(ReadyResponse, "output"),
         AttestationResponse: schemaOf(AttestationResponse, "output"),
         DfnsPreflightResponse: schemaOf(DfnsPreflightResponse, "output"),
+        ProvisionUpload: schemaOf(ProvisionUpload, "input"),
+        ProvisionAnswer: schemaOf(ProvisionAnswer, "output"),
+        KmsUnsealUpload: schemaOf(KmsUnsealUpload, "input"),
+        KmsUnsealAnswer: schemaOf(KmsUnsealAnswer, "output"),
       },
     },
   };

@@ -156,6 +156,23 @@ export interface ProvisioningConfig {
   readonly adminKeyId: string;
   /** Declared key ids and accounts; empty of secrets until the upload installs them. */
   readonly keyring: ProvisionedKeyring;
+  /** Restarts with AWS KMS (POST /v1/admin/kms-unseal); absent unless AIRLOCK_KMS_KEY_ID is set. */
+  readonly kms?: KmsUnsealConfig;
+}
+
+/**
+ * Where the enclave asks KMS to release the data key of an admin-signed sealed blob. Not
+ * secret: the AWS credentials arrive with each unseal request (from the parent's instance role).
+ */
+export interface KmsUnsealConfig {
+  /** The one KMS key ARN a blob may name (AIRLOCK_KMS_KEY_ID). */
+  readonly keyArn: string;
+  /** Its region (AIRLOCK_KMS_REGION; the ARN's region). */
+  readonly region: string;
+  /** KMS origin the request is signed for and TLS verifies (AIRLOCK_KMS_ENDPOINT). */
+  readonly endpoint: string;
+  /** Loopback port of the forwarder to the parent's vsock-proxy (AIRLOCK_KMS_CONNECT_PORT). */
+  readonly connectPort?: number;
 }
 
 export interface SignerConfig {

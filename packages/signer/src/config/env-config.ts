@@ -16,6 +16,7 @@ import { buildExchangeRules } from "./exchange-policy-file.js";
 import { readLocalKeys } from "./local-keys.js";
 import { buildPolicyConfig, parsePolicyFile, type PolicyFile } from "./policy-file.js";
 import { Problems } from "./problems.js";
+import { readKmsEnv } from "./kms-env.js";
 import { readProvisioningEnv } from "./provisioning-env.js";
 import { ProvisionedKeyring } from "../provisioning/provisioned-keyring.js";
 import { secretList } from "./secret-holders.js";
@@ -95,6 +96,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   const provisioning = readProvisioningEnv(r, problems, backend);
   // Asked for, even if misconfigured: then "no signing key" and key references are not reported on top.
   const provisioningAsked = r.has("AIRLOCK_ADMIN_PUBLIC_KEY") || r.has("AIRLOCK_PROVISIONED_KEY_IDS");
+  const kms = readKmsEnv(r, problems, { provisioningAsked, production });
   // Also when misconfigured (a problem is reported then), so clients and accounts are read as declarations.
   const keyring = provisioningAsked ? new ProvisionedKeyring(provisioning?.keyIds ?? []) : undefined;
   const auth = readAuthClients(r, problems, defaultClientId, keyring);
@@ -252,7 +254,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     metricsEnabled,
     backend,
     policyHash: policyHashOf({ policy, auth: { clients }, exchange: { accounts: exchange.accounts, rules: exchangeRules } }),
-    ...(provisioning && keyring ? { provisioning: { adminPublicKey: provisioning.adminPublicKey, adminKeyId: provisioning.adminKeyId, keyring } } : {}),
+    ...(provisioning && keyring ? { provisioning: { adminPublicKey: provisioning.adminPublicKey, adminKeyId: provisioning.adminKeyId, keyring, ...(kms === undefined ? {} : { kms }) } } : {}),
   });
 }
 

@@ -1,6 +1,6 @@
 import { HEADER, MAX_BODY_BYTES, ROUTE } from "@airlock/core";
 import { RECEIPT_HEADER, encodeReceiptHeader } from "@airlock/core/receipts";
-import { MAX_PROVISION_BODY_BYTES, PROVISION_ROUTE } from "@airlock/core/provisioning";
+import { KMS_UNSEAL_ROUTE, MAX_KMS_UNSEAL_BODY_BYTES, MAX_PROVISION_BODY_BYTES, PROVISION_ROUTE } from "@airlock/core/provisioning";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate, AuthFailure } from "../auth/request-auth.js";
@@ -17,6 +17,7 @@ import { errorPayload, sendError, sendJson, sendPayload, sendText } from "./resp
 import { attestationAnswer, type AttestationRouteDeps } from "./routes/attestation-route.js";
 import { dfnsPreflight, readiness } from "./routes/health-routes.js";
 import { evaluatePolicyRequest } from "./routes/evaluate-route.js";
+import { KMS_UNSEAL_ROUTE_LABEL, type KmsUnsealRoute } from "./routes/kms-unseal-route.js";
 import { PROVISION_ROUTE_LABEL, provisionKeys, uploadHash, type ProvisionRouteDeps } from "./routes/provision-route.js";
 import type { ExchangeRouteDeps } from "./routes/exchange-admission.js";
 import { signExchangeRequest } from "./routes/exchange-routes.js";
@@ -43,6 +44,8 @@ export interface AppDeps {
   readonly attestation?: AttestationRouteDeps | undefined;
   /** Sealed key provisioning (POST /v1/admin/provision); absent unless configured (PROVISIONING_NOT_ENABLED). */
   readonly provisioning?: ProvisionRouteDeps | undefined;
+  /** Restarts with AWS KMS (POST /v1/admin/kms-unseal); absent unless configured (KMS_UNSEAL_NOT_ENABLED). */
+  readonly kmsUnseal?: KmsUnsealRoute | undefined;
   /** Clock in epoch ms (tests freeze it). */
   readonly now: () => number;
 }
@@ -93,20 +96,27 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     const path = target.split("?", 1)[0]!;
     const method = req.method ?? "GET";
 
-    // The admin upload authenticates by its own signature (no HMAC client is involved), and is
-    // audited and answered with a receipt like every authenticated route.
-    if (path === PROVISION_ROUTE) {
-      ctx.route = PROVISION_ROUTE_LABEL;
-      if (deps.provisioning === undefined) throw new HttpError("PROVISIONING_NOT_ENABLED");
+    // The admin routes (a sealed upload, a KMS unseal) authenticate by the admin's own signature
+    // (no HMAC client is involved), are throttled, and are audited and answered with a receipt
+    // like every authenticated route.
+    if (path === PROVISION_ROUTE || path === KMS_UNSEAL_ROUTE) {
+      const upload = path === PROVISION_ROUTE;
+      ctx.route = upload ? PROVISION_ROUTE_LABEL : KMS_UNSEAL_ROUTE_LABEL;
+      const throttle = upload ? deps.provisioning?.throttle : deps.kmsUnseal?.throttle;
+      if (throttle === undefined) throw new HttpError(upload ? "PROVISIONING_NOT_ENABLED" : "KMS_UNSEAL_NOT_ENABLED");
       if (method !== "POST") throw new HttpError("METHOD_NOT_ALLOWED", undefined, {}, { allow: "POST" });
       if (!deps.observer.auditHealthy()) throw new HttpError("AUDIT_UNAVAILABLE");
-      const raw = await readBody(req, MAX_PROVISION_BODY_BYTES).catch((err: unknown) => {
+      if (!throttle.take(deps.now())) throw new HttpError("RATE_LIMITED", undefined, { retryAfterMs: 1000 }, { "retry-after": "1" });
+      const raw = await readBody(req, upload ? MAX_PROVISION_BODY_BYTES : MAX_KMS_UNSEAL_BODY_BYTES).catch((err: unknown) => {
         res.setHeader("connection", "close");
         throw err;
       });
       // The receipt's request hash is the SHA-256 of the exact upload (there is no HMAC string).
       ctx.requestHash = uploadHash(raw);
-      return sendDecision(res, ctx, provisionKeys(ctx, raw, req.headers["content-type"], deps.provisioning, deps.now()));
+      const contentType = req.headers["content-type"];
+      // A throttle exists exactly when the route's dependencies do (checked above).
+      const result = upload ? provisionKeys(ctx, raw, contentType, deps.provisioning!, deps.now()) : await deps.kmsUnseal!.unseal(ctx, raw, contentType);
+      return sendDecision(res, ctx, result);
     }
 
     if (PUBLIC_PATHS.has(path)) {

@@ -15,9 +15,18 @@ import { createEnclaveIdentity } from "../enclave/enclave-identity.js";
 import { IssuedAttestations } from "../enclave/issued-attestations.js";
 import { createReceiptIssuer } from "./receipts.js";
 import { TokenBucket } from "./routes/attestation-route.js";
+import { createKmsUnsealRoute } from "./routes/kms-unseal-route.js";
 import { createApp } from "./app.js";
 import { listen } from "./listen.js";
 import { createObserver, type OperationalLog } from "./observer-impl.js";
+
+/**
+ * Each admin route (sealed upload, KMS unseal) takes this many attempts at once, then this many
+ * per second: plenty for an operator (one success per process), little for a flood (every
+ * attempt costs a signature check and an audit record; an unseal, a KMS call).
+ */
+const ADMIN_BURST = 20;
+const ADMIN_PER_SECOND = 1;
 
 export interface SidecarOptions {
   /** Audit records go here instead of config.audit.file (tests). */
@@ -76,23 +85,30 @@ export async function startSidecar(config: SignerConfig, opts: SidecarOptions = 
   // Shared by the attestation route (which records what it issues) and the provisioning route
   // (which accepts an upload only for one of them, once).
   const issued = new IssuedAttestations();
+  // Secrets learned after boot (a sealed upload or a KMS unseal) join the leak scanner's and the
+  // audit log's lists.
+  const learnSecrets = (secrets: readonly string[]): void => {
+    const ignored = scanner?.addSecrets(secrets) ?? 0;
+    audit.addSecrets(secrets);
+    const keyring = config.provisioning!.keyring;
+    log("info", "provisioning.installed", { keyIds: keyring.declaredKeyIds, clients: keyring.declaredClients, exchangeAccounts: keyring.declaredAccounts });
+    if (ignored > 0) log("warn", "leak_scanner.short_secrets", { count: ignored, note: "provisioned secrets under 16 significant characters are not searched for" });
+  };
   const provisioning =
     config.provisioning === undefined || attestation === undefined
       ? undefined
-      : {
+      : { provisioning: config.provisioning, identity, issued, policyHash: config.policyHash, learnSecrets, throttle: new TokenBucket(ADMIN_BURST, ADMIN_PER_SECOND) };
+  const kmsUnseal =
+    config.provisioning?.kms === undefined || attestation === undefined
+      ? undefined
+      : createKmsUnsealRoute({
           provisioning: config.provisioning,
-          identity,
-          issued,
+          kms: config.provisioning.kms,
+          attestation: attestation.source,
           policyHash: config.policyHash,
-          // Secrets learned after boot join the leak scanner's and the audit log's lists.
-          learnSecrets: (secrets: readonly string[]) => {
-            const ignored = scanner?.addSecrets(secrets) ?? 0;
-            audit.addSecrets(secrets);
-            const keyring = config.provisioning!.keyring;
-            log("info", "provisioning.installed", { keyIds: keyring.declaredKeyIds, clients: keyring.declaredClients, exchangeAccounts: keyring.declaredAccounts });
-            if (ignored > 0) log("warn", "leak_scanner.short_secrets", { count: ignored, note: "provisioned secrets under 16 significant characters are not searched for" });
-          },
-        };
+          learnSecrets,
+          throttle: new TokenBucket(ADMIN_BURST, ADMIN_PER_SECOND),
+        });
   const handler = createApp({
     config,
     provider,
@@ -109,6 +125,7 @@ export async function startSidecar(config: SignerConfig, opts: SidecarOptions = 
         ? undefined
         : { source: attestation.source, identity, policyHash: config.policyHash, issued, throttle: new TokenBucket(20, 10), now },
     provisioning,
+    kmsUnseal,
     now,
   });
   const listening = await listen(handler, { host: config.host, port: config.port, tls: config.tls });
@@ -135,7 +152,11 @@ export async function startSidecar(config: SignerConfig, opts: SidecarOptions = 
       keyIds: config.provisioning.keyring.declaredKeyIds,
       clients: config.provisioning.keyring.declaredClients,
       exchangeAccounts: config.provisioning.keyring.declaredAccounts,
-      note: "nothing is signed until `airlock-signer provision` uploads the sealed keys",
+      note:
+        config.provisioning.kms === undefined
+          ? "nothing is signed until `airlock-signer provision` uploads the sealed keys"
+          : "nothing is signed until `airlock-signer provision` uploads the sealed keys or `airlock-signer kms-unseal` has them unsealed with KMS",
+      ...(config.provisioning.kms === undefined ? {} : { kmsKeyId: config.provisioning.kms.keyArn, kmsEndpoint: config.provisioning.kms.endpoint }),
     });
   }
   return {

@@ -6,3 +6,4 @@ export { KmsClient, RECIPIENT_KEY_ENCRYPTION_ALGORITHM, type KmsClientOptions, t
 export { KmsError, type KmsErrorCode } from "./kms-errors.js";
 export type { AwsCredentials } from "./sigv4.js";
 export { parseSealedBlob, serializeSealedBlob, SEAL_ENCRYPTION_CONTEXT, SEALED_BLOB_VERSION, MAX_SEALED_PLAINTEXT_BYTES, type SealedBlob } from "./sealed-blob.js";
+export { checkKmsEndpoint, defaultKmsEndpoint, isLoopbackIp, parseKmsKeyArn, AWS_REGION, type KmsKeyArn } from "./kms-endpoint.js";

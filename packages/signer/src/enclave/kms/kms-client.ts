@@ -3,8 +3,8 @@
 // JSON 1.1 protocol over undici, SigV4-signed; https only, except plain http to a loopback
 // address (tests, or a local TLS-terminating proxy you trust). Bounded answers, strictly parsed.
 // Credentials come only from the options, live in private fields and never reach a message.
-import { isIP } from "node:net";
 import { Pool, buildConnector, type Dispatcher } from "undici";
+import { checkKmsEndpoint, isLoopbackIp } from "./kms-endpoint.js";
 import { KmsError, kmsErrorFor, sanitizeErrorType } from "./kms-errors.js";
 import { assertCredentials, signRequest, type AwsCredentials } from "./sigv4.js";
 
@@ -66,28 +66,6 @@ const config = (msg: string): never => {
   throw new TypeError(`KMS client: ${msg}`);
 };
 
-function isLoopback(host: string): boolean {
-  const h = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
-  if (isIP(h) === 4) return h.startsWith("127.");
-  if (isIP(h) === 6) return h === "::1";
-  return false;
-}
-
-/** Validates the endpoint: an origin only, https or loopback http, no credentials in it. */
-function checkEndpoint(endpoint: string): URL {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    return config("endpoint is not a URL");
-  }
-  if (url.username !== "" || url.password !== "") config("endpoint must not carry credentials");
-  if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "") config("endpoint must be an origin (no path, query or fragment)");
-  if (url.protocol === "http:" && !isLoopback(url.hostname)) config("plain http is allowed only to a loopback address; use https");
-  if (url.protocol !== "https:" && url.protocol !== "http:") config("endpoint must be https");
-  return url;
-}
-
 /** Strict standard base64 (with padding) → bytes; undefined when not canonical. */
 function fromBase64(s: unknown, max: number): Buffer | undefined {
   if (typeof s !== "string" || s.length === 0 || s.length > Math.ceil(max / 3) * 4) return undefined;
@@ -127,7 +105,7 @@ export class KmsClient {
 
   constructor(options: KmsClientOptions) {
     if (options === null || typeof options !== "object") config("options must be an object");
-    this.#url = checkEndpoint(options.endpoint);
+    this.#url = checkKmsEndpoint(options.endpoint);
     if (typeof options.region !== "string" || !/^[a-z0-9-]{1,32}$/.test(options.region)) config("region must be an AWS region name");
     this.#region = options.region;
     const c = options.credentials;
@@ -148,7 +126,7 @@ export class KmsClient {
     const dial = options.connectAddress;
     let connect: Pool.Options["connect"] = { timeout: t };
     if (dial !== undefined) {
-      if (typeof dial.host !== "string" || !isLoopback(dial.host)) config("connectAddress.host must be a loopback address");
+      if (typeof dial.host !== "string" || !isLoopbackIp(dial.host)) config("connectAddress.host must be a loopback address");
       if (!Number.isInteger(dial.port) || dial.port < 1 || dial.port > 65535) config("connectAddress.port must be a TCP port");
       const base = buildConnector({ timeout: t });
       const hostname = dial.host.replace(/^\[|\]$/g, "");

@@ -9,16 +9,15 @@
 // opens; the secrets are exactly the declared ones; install. From the admin check to the
 // install nothing awaits, so two uploads cannot interleave.
 import { createHash } from "node:crypto";
-import { feltHex } from "@airlock/core/starknet";
 import { openSealedEnvelope, ProvisioningError, ProvisionUpload, verifyEnvelopeSignature, type ProvisionAnswer } from "@airlock/core/provisioning";
 import type { ProvisioningConfig } from "../../config/config-types.js";
 import type { EnclaveIdentity } from "../../enclave/enclave-identity.js";
 import type { IssuedAttestations } from "../../enclave/issued-attestations.js";
-import { BundleProblems, parseBundleBytes } from "../../provisioning/provision-bundle.js";
-import { AlreadyProvisionedError } from "../../provisioning/provisioned-keyring.js";
 import { HttpError } from "../http-error.js";
 import type { RequestContext } from "../request-context.js";
+import type { TokenBucket } from "./attestation-route.js";
 import { parseJsonBody } from "./admission-steps.js";
+import { installBundle } from "./install-bundle.js";
 import type { RouteResult } from "./session-routes.js";
 
 /** The audit and metrics label of the route. */
@@ -33,6 +32,8 @@ export interface ProvisionRouteDeps {
   readonly policyHash: string;
   /** Hands the installed secrets to the leak scanner and the audit log, so they are refused from now on. */
   readonly learnSecrets: (secrets: readonly string[]) => void;
+  /** Bounds how often the route is tried (each attempt costs a signature check and an audit record). */
+  readonly throttle: TokenBucket;
 }
 
 /** SHA-256 (hex) of the exact upload: what the answer's receipt names as its request. */
@@ -60,37 +61,24 @@ export function provisionKeys(ctx: RequestContext, raw: Buffer, contentType: str
   if (keyring.installed) throw new HttpError("ALREADY_PROVISIONED");
   if (!deps.issued.consume(envelope.documentSha256, nowMs)) throw new HttpError("PROVISION_DOCUMENT_UNKNOWN");
 
-  let plaintext: Buffer | undefined;
+  let plaintext: Buffer;
   try {
     plaintext = openSealedEnvelope(envelope, (peer) => deps.identity.provisioningSharedSecret(peer), deps.identity.provisioningPublicKey);
-    const installed = keyring.install(parseBundleBytes(plaintext));
-    deps.learnSecrets(installed.scannerSecrets);
+  } catch (err) {
+    if (err instanceof ProvisioningError) throw new HttpError("PROVISION_ENVELOPE_INVALID");
+    throw err;
+  }
+  try {
+    const { installed, auditDetails } = installBundle(plaintext, { keyring, learnSecrets: deps.learnSecrets });
     const body: ProvisionAnswer = {
       requestId: ctx.requestId,
       documentSha256: envelope.documentSha256,
       policyHash: deps.policyHash,
       adminKeyId: deps.provisioning.adminKeyId,
-      keys: installed.keys.map((k) => ({ keyId: k.keyId, sessionPublicKey: feltHex(k.publicKey) })),
-      clients: [...installed.clients],
-      exchangeAccounts: installed.exchangeAccounts.map((a) => ({ account: a.account, venue: a.venue, environment: a.environment })),
+      ...installed,
     };
-    return {
-      status: 200,
-      body,
-      headers: {},
-      auditDetails: {
-        ...ctx.auditDetails,
-        keys: body.keys.map((k) => `${k.keyId} ${k.sessionPublicKey}`),
-        clients: body.clients,
-        exchangeAccounts: body.exchangeAccounts.map((a) => a.account),
-      },
-    };
-  } catch (err) {
-    if (err instanceof ProvisioningError) throw new HttpError("PROVISION_ENVELOPE_INVALID");
-    if (err instanceof BundleProblems) throw new HttpError("PROVISION_SECRETS_INVALID", undefined, { details: { problems: err.problems.slice(0, 64) } });
-    if (err instanceof AlreadyProvisionedError) throw new HttpError("ALREADY_PROVISIONED");
-    throw err;
+    return { status: 200, body, headers: {}, auditDetails: { ...ctx.auditDetails, ...auditDetails } };
   } finally {
-    plaintext?.fill(0);
+    plaintext.fill(0);
   }
 }
