@@ -47,6 +47,7 @@ export {
   type RequestIssue,
 } from "./client/errors.js";
 export { AirlockClient, type CallOptions } from "./client/airlock-client.js";
+export { readBoundedBytes } from "./client/bounded-body.js";
 export type { AirlockClientOptions, AirlockTlsOptions } from "./client/client-options.js";
 export { KNOWN_VENUE_ORIGINS, resolveVenueOrigins, type VenueOriginsOption } from "./client/venue-origins.js";
 export { venueErrorOf, MAX_VENUE_MESSAGE_CHARS, type VenueError } from "./client/venue-errors.js";

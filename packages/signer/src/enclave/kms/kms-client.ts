@@ -3,6 +3,7 @@
 // JSON 1.1 protocol over undici, SigV4-signed; https only, except plain http to a loopback
 // address (tests, or a local TLS-terminating proxy you trust). Bounded answers, strictly parsed.
 // Credentials come only from the options, live in private fields and never reach a message.
+import { readBoundedBytes } from "@airlock/core";
 import { Pool, buildConnector, type Dispatcher } from "undici";
 import { checkKmsEndpoint, isLoopbackIp } from "./kms-endpoint.js";
 import { KmsError, kmsErrorFor, sanitizeErrorType } from "./kms-errors.js";
@@ -265,23 +266,6 @@ function failureKind(err: unknown): string {
 }
 
 /** Reads at most `max` bytes of a body, refusing early on a larger declared length. */
-async function readBounded(body: Dispatcher.ResponseData["body"], headers: Dispatcher.ResponseData["headers"], max: number): Promise<Buffer> {
-  const tooLarge = (): KmsError => new KmsError("RESPONSE_INVALID", `KMS answer exceeds ${max} bytes`);
-  const declared = headers["content-length"];
-  if (typeof declared === "string" && /^\d+$/.test(declared) && Number(declared) > max) {
-    body.destroy();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > max) {
-      body.destroy();
-      throw tooLarge();
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks, size);
+function readBounded(body: Dispatcher.ResponseData["body"], headers: Dispatcher.ResponseData["headers"], max: number): Promise<Buffer> {
+  return readBoundedBytes(body, headers, () => new KmsError("RESPONSE_INVALID", `KMS answer exceeds ${max} bytes`), max);
 }
