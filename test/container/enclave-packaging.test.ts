@@ -23,7 +23,7 @@ import {
 import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditChain } from "../../packages/signer/src/audit/audit-chain.js";
 import { loadConfig } from "../../packages/signer/src/config/env-config.js";
 import { ProvisionedAccountDeclaration } from "../../packages/signer/src/config/exchange-account-schema.js";
@@ -40,14 +40,21 @@ import {
   readEnclaveConfig,
 } from "../../packages/signer/enclave/enclave-config.mjs";
 import {
+  DEFAULT_KMS_VSOCK_PORT,
   DEFAULT_LOOPBACK_UP_CMD,
   defaultAuditChannel,
+  defaultKmsForwarder,
   flagsSayUp,
   parseArgv,
+  readKmsForwarder,
   readSupervisorConfig,
   sidecarEnvironment,
 } from "../../packages/signer/enclave/entrypoint.mjs";
-import { newClient, newKey, sidecarEnv } from "../support/sidecar-harness.js";
+import { feltHex, starkKeyOf } from "@airlock/core/starknet";
+import { parse as parseYaml } from "yaml";
+import { runCli, type RunResult } from "../support/cli-process.js";
+import { startFakeKms, type FakeKms } from "../support/fake-kms.js";
+import { findSecret, newClient, newKey, sidecarEnv } from "../support/sidecar-harness.js";
 import {
   DOCKERIGNORE,
   PLAIN_SECRET_VARIABLES,
@@ -66,11 +73,12 @@ import {
  * statically: there is no Docker engine here), the build-time tree normaliser, the measured
  * configuration (enclave-config.mjs and config.example/), the host-side scripts (syntax,
  * argument checks, and the exact commands they would run, with docker, nitro-cli and socat
- * replaced by recording stubs), and the supervisor entrypoint run as a real process: the socat
- * vsock bridge and audit channel replaced by loopback TCP stand-ins (test/support), or by the
- * real socat with VSOCK swapped for TCP, the audit log received into a file by the test (or by
+ * replaced by recording stubs) and the parent's vsock-proxy unit and allowlist, and the
+ * supervisor entrypoint run as a real process: the socat vsock bridge, audit channel and KMS
+ * forwarder replaced by loopback TCP stand-ins (test/support), or by the real socat with VSOCK
+ * swapped for TCP, the audit log received into a file by the test (or by
  * host-audit-receiver.sh), the sidecar in its keyring configuration and in the nitro backend
- * with the NSM emulator.
+ * with the NSM emulator, there unsealing its keys from a fake KMS through the KMS forwarder.
  */
 
 const ENCLAVE = join(REPO, "packages/signer/enclave");
@@ -79,6 +87,7 @@ const ENTRYPOINT = join(ENCLAVE, "entrypoint.mjs");
 const NORMALIZE = join(ENCLAVE, "normalize-tree.mjs");
 const FORWARDER = join(REPO, "test/support/tcp-forwarder.mjs");
 const SCRIPTS = ["build-eif.sh", "host-bridge.sh", "host-audit-receiver.sh", "run-enclave.sh"] as const;
+const KMS_VARIABLES = ["AIRLOCK_KMS_KEY_ID", "AIRLOCK_KMS_REGION", "AIRLOCK_KMS_ENDPOINT", "AIRLOCK_KMS_CONNECT_PORT", "AIRLOCK_KMS_VSOCK_PORT"] as const;
 const NSM_ADDON = join(ENCLAVE, "nsm-addon");
 const EXAMPLE_CONFIG = join(ENCLAVE, "config.example");
 const hasSocat = spawnSync("socat", ["-V"]).status === 0;
@@ -269,11 +278,13 @@ describe("packages/signer/enclave/Dockerfile", () => {
       LOG_LEVEL: "info",
     });
     // enclave.env settings are the operator's: the image's ENV must not take them (the
-    // supervisor refuses a variable set in both places), nor an audit file (the log leaves on vsock).
+    // supervisor refuses a variable set in both places; the KMS settings among them), nor an
+    // audit file (the log leaves on vsock).
     for (const name of [...Object.keys(ENCLAVE_SETTINGS), "KEYRING_AUDIT_LOG_FILE"]) expect(finalEnv).not.toHaveProperty(name);
+    for (const name of KMS_VARIABLES) expect(ENCLAVE_SETTINGS).toHaveProperty(name);
     // No Redis from inside the enclave (the host could reset nonces and budgets), no test seam.
     for (const ins of stages.flatMap((s) => [...of(s.instructions, "ENV"), ...of(s.instructions, "ARG")])) {
-      expect(ins.args, `line ${ins.line}`).not.toMatch(/REDIS|AIRLOCK_VSOCK_BRIDGE_CMD|AIRLOCK_AUDIT_CHANNEL_CMD|AIRLOCK_LOOPBACK_UP_CMD|AIRLOCK_ENCLAVE_CONFIG_DIR|EMULATOR/);
+      expect(ins.args, `line ${ins.line}`).not.toMatch(/REDIS|AIRLOCK_VSOCK_BRIDGE_CMD|AIRLOCK_AUDIT_CHANNEL_CMD|AIRLOCK_KMS_FORWARDER_CMD|AIRLOCK_LOOPBACK_UP_CMD|AIRLOCK_ENCLAVE_CONFIG_DIR|EMULATOR/);
       for (const name of PLAIN_SECRET_VARIABLES) expect(ins.args, `line ${ins.line}`).not.toContain(name);
       expect(ins.args, `line ${ins.line}`).not.toMatch(/SECRET|PASSPHRASE|PRIVATE_KEY|TOKEN/i);
     }
@@ -651,6 +662,30 @@ describe("host-side scripts", () => {
     expect(stubs.calls()).toEqual([]);
   });
 
+  it("the parent's vsock-proxy for KMS: AWS's invocation, on the enclave's default vsock port, to one region's KMS endpoint, with an allowlist naming only that endpoint", () => {
+    const unit = readFileSync(join(ENCLAVE, "airlock-kms-proxy.service"), "utf8");
+    const directives = unitDirectives(unit);
+    const region = "us-east-1";
+    expect(directives.get("Environment")).toEqual([`AIRLOCK_KMS_REGION=${region}`]);
+    // `vsock-proxy <local vsock port> <remote address> <remote port> --config <allowlist>`, as
+    // aws-nitro-enclaves-cli's nitro-enclaves-vsock-proxy.service runs it (region fixed here).
+    const config = "/etc/nitro_enclaves/airlock-kms-proxy.yaml";
+    expect(directives.get("ExecStart")).toEqual([`/usr/bin/vsock-proxy ${DEFAULT_KMS_VSOCK_PORT} kms.\${AIRLOCK_KMS_REGION}.amazonaws.com 443 --config ${config}`]);
+    for (const [key, value] of [
+      ["DynamicUser", "yes"],
+      ["NoNewPrivileges", "yes"],
+      ["CapabilityBoundingSet", ""],
+      ["RestrictAddressFamilies", "AF_INET AF_INET6 AF_VSOCK AF_UNIX AF_NETLINK"],
+      ["Restart", "always"],
+    ]) {
+      expect(directives.get(key!), key).toEqual([value]);
+    }
+    // The allowlist names exactly the endpoint the unit proxies to, and the unit's header installs it where --config reads it.
+    const allowlist = parseYaml(readFileSync(join(ENCLAVE, "vsock-proxy-kms.yaml"), "utf8")) as unknown;
+    expect(allowlist).toEqual({ allowlist: [{ address: `kms.${region}.amazonaws.com`, port: 443 }] });
+    expect(unit).toContain(`sudo install -m 0644 packages/signer/enclave/vsock-proxy-kms.yaml ${config}`);
+  });
+
   it("the systemd unit runs host-bridge.sh with the enclave CID, unprivileged, on loopback and vsock only", () => {
     const directives = unitDirectives(readFileSync(join(ENCLAVE, "airlock-host-bridge.service"), "utf8"));
     expect(directives.get("ExecStart")).toEqual(["/usr/local/lib/airlock/host-bridge.sh --cid ${AIRLOCK_ENCLAVE_CID} --vsock-port ${AIRLOCK_ENCLAVE_VSOCK_PORT} --listen-port ${AIRLOCK_HOST_PORT}"]);
@@ -702,17 +737,21 @@ describe("entrypoint.mjs configuration", () => {
       AIRLOCK_AUDIT_VSOCK_PORT: "5001",
       AIRLOCK_VSOCK_BRIDGE_CMD: "[]",
       AIRLOCK_AUDIT_CHANNEL_CMD: "[]",
+      AIRLOCK_KMS_FORWARDER_CMD: "[]",
       AIRLOCK_LOOPBACK_UP_CMD: "[]",
       AIRLOCK_ENCLAVE_CONFIG_DIR: "/x",
       KEYRING_MAX_SKEW_MS: "1000",
     };
-    expect(sidecarEnvironment(env, { KEYRING_POLICY_FILE: "/etc/airlock/policy.yaml" }, 9000)).toEqual({
+    // The KMS forwarder's vsock port is the supervisor's; its connect port the sidecar's too.
+    const measured = { KEYRING_POLICY_FILE: "/etc/airlock/policy.yaml", AIRLOCK_KMS_CONNECT_PORT: "8443", AIRLOCK_KMS_VSOCK_PORT: "8000" };
+    expect(sidecarEnvironment(env, measured, 9000)).toEqual({
       PATH: "/bin",
       NODE_ENV: "test",
       PORT: "9000",
       HOST: "127.0.0.1",
       KEYRING_MAX_SKEW_MS: "1000",
       KEYRING_POLICY_FILE: "/etc/airlock/policy.yaml",
+      AIRLOCK_KMS_CONNECT_PORT: "8443",
     });
     expect(() => sidecarEnvironment(env, { KEYRING_MAX_SKEW_MS: "2000" }, 9000)).toThrow("KEYRING_MAX_SKEW_MS is set both in the environment and in enclave.env");
   });
@@ -738,6 +777,8 @@ describe("entrypoint.mjs configuration", () => {
     [{ AIRLOCK_LOOPBACK_UP_CMD: '[""]' }, "AIRLOCK_LOOPBACK_UP_CMD must be a JSON array"],
     [{ NODE_ENV: "production", AIRLOCK_VSOCK_BRIDGE_CMD: '["node","x"]' }, "AIRLOCK_VSOCK_BRIDGE_CMD is refused with NODE_ENV=production"],
     [{ NODE_ENV: "production", AIRLOCK_LOOPBACK_UP_CMD: '["true"]' }, "AIRLOCK_LOOPBACK_UP_CMD is refused with NODE_ENV=production"],
+    [{ AIRLOCK_KMS_FORWARDER_CMD: "socat a b" }, "AIRLOCK_KMS_FORWARDER_CMD must be a JSON array"],
+    [{ NODE_ENV: "production", AIRLOCK_KMS_FORWARDER_CMD: '["node","x"]' }, "AIRLOCK_KMS_FORWARDER_CMD is refused with NODE_ENV=production"],
   ])("refuses %j", (env, message) => {
     expect(() => readSupervisorConfig(env)).toThrow(message);
     try {
@@ -749,6 +790,43 @@ describe("entrypoint.mjs configuration", () => {
 
   it("lists every problem at once", () => {
     expect(() => readSupervisorConfig({ PORT: "0", HOST: "::", AIRLOCK_VSOCK_PORT: "x" })).toThrow(/PORT.*; HOST.*; AIRLOCK_VSOCK_PORT/);
+  });
+
+  it("starts the KMS forwarder only with AIRLOCK_KMS_CONNECT_PORT: socat from that port on 127.0.0.1 to the parent's vsock-proxy (CID 3, port 8000)", () => {
+    const config = readSupervisorConfig(finalEnv);
+    expect(config.kmsForwarderCmd).toBeUndefined();
+    expect(readKmsForwarder(config, finalEnv)).toBeUndefined();
+    // The port vsock-proxy listens on in AWS's documented setup: `vsock-proxy 8000 kms.<region>.amazonaws.com 443`.
+    expect(DEFAULT_KMS_VSOCK_PORT).toBe(8000);
+    const kms = readKmsForwarder(config, { ...finalEnv, AIRLOCK_KMS_KEY_ID: "arn", AIRLOCK_KMS_CONNECT_PORT: "8443" });
+    expect(kms).toEqual({ argv: ["socat", "TCP-LISTEN:8443,bind=127.0.0.1,fork,reuseaddr", "VSOCK-CONNECT:3:8000"], connectPort: 8443, vsockPort: 8000 });
+    expect(Object.isFrozen(kms) && Object.isFrozen(kms!.argv)).toBe(true);
+    expect(defaultKmsForwarder(9443, 7000)).toEqual(["socat", "TCP-LISTEN:9443,bind=127.0.0.1,fork,reuseaddr", "VSOCK-CONNECT:3:7000"]);
+    expect(readKmsForwarder(config, { AIRLOCK_KMS_CONNECT_PORT: "9443", AIRLOCK_KMS_VSOCK_PORT: "7000" })?.argv).toEqual(defaultKmsForwarder(9443, 7000));
+    // The test seam replaces the command only; the ports stay those of the settings.
+    const seam = readSupervisorConfig({ AIRLOCK_KMS_FORWARDER_CMD: '["node","forwarder.mjs"]' });
+    expect(readKmsForwarder(seam, { AIRLOCK_KMS_CONNECT_PORT: "9443", AIRLOCK_KMS_FORWARDER_CMD: "x" })).toEqual({ argv: ["node", "forwarder.mjs"], connectPort: 9443, vsockPort: 8000 });
+  });
+
+  it.each<[Record<string, string>, string]>([
+    [{ AIRLOCK_KMS_CONNECT_PORT: "0" }, "AIRLOCK_KMS_CONNECT_PORT must be a port number from 1 to 65535"],
+    [{ AIRLOCK_KMS_CONNECT_PORT: "65536" }, "AIRLOCK_KMS_CONNECT_PORT must be a port number"],
+    [{ AIRLOCK_KMS_CONNECT_PORT: "8443 " }, "AIRLOCK_KMS_CONNECT_PORT must be a port number"],
+    [{ AIRLOCK_KMS_CONNECT_PORT: "8545" }, "AIRLOCK_KMS_CONNECT_PORT must differ from PORT"],
+    [{ AIRLOCK_KMS_CONNECT_PORT: "8443", AIRLOCK_KMS_VSOCK_PORT: "0" }, "AIRLOCK_KMS_VSOCK_PORT must be a vsock port number from 1 to 4294967294"],
+    [{ AIRLOCK_KMS_CONNECT_PORT: "8443", AIRLOCK_KMS_VSOCK_PORT: "4294967295" }, "AIRLOCK_KMS_VSOCK_PORT must be a vsock port number"],
+    [{ AIRLOCK_KMS_VSOCK_PORT: "8000" }, "AIRLOCK_KMS_VSOCK_PORT needs AIRLOCK_KMS_CONNECT_PORT"],
+    [{ AIRLOCK_KMS_FORWARDER_CMD: '["node","x"]' }, "AIRLOCK_KMS_FORWARDER_CMD needs AIRLOCK_KMS_CONNECT_PORT"],
+    // In an enclave KMS has no other way in: a key without the forwarder could never be unsealed.
+    [{ NODE_ENV: "production", AIRLOCK_KMS_KEY_ID: "arn" }, "AIRLOCK_KMS_KEY_ID needs AIRLOCK_KMS_CONNECT_PORT with NODE_ENV=production"],
+  ])("refuses the KMS forwarder settings %j", (settings, message) => {
+    const config = readSupervisorConfig({});
+    expect(() => readKmsForwarder(config, settings)).toThrow(message);
+    try {
+      readKmsForwarder(config, settings);
+    } catch (err) {
+      expect((err as { code?: string }).code).toBe("CONFIG");
+    }
   });
 
   it("parses argv strictly and reads sysfs interface flags", () => {
@@ -853,6 +931,25 @@ describe("enclave-config.mjs: the measured, non-secret configuration", () => {
     const problems = problemsOf(text);
     expect(problems.join("\n")).toContain(message);
     expect(problems.join("\n")).not.toContain(SECRET_VALUE);
+  });
+
+  it("accepts the AIRLOCK_KMS_* settings (none is a secret) and refuses a KMS endpoint that carries credentials", () => {
+    const lines = [
+      "AIRLOCK_KMS_KEY_ID=arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      "AIRLOCK_KMS_REGION=us-east-1",
+      "AIRLOCK_KMS_ENDPOINT=https://kms-fips.us-east-1.amazonaws.com",
+      "AIRLOCK_KMS_CONNECT_PORT=8443",
+      "AIRLOCK_KMS_VSOCK_PORT=8000",
+    ];
+    expect(parseEnclaveEnv(lines.join("\n"))).toEqual(Object.fromEntries(lines.map((l) => l.split(/=(.*)/s).slice(0, 2))));
+    for (const name of KMS_VARIABLES) expect(isSecretName(name), name).toBe(false);
+    for (const endpoint of [`https://AKIAEXAMPLE:${SECRET_VALUE}@kms.us-east-1.amazonaws.com`, `https://${SECRET_VALUE}@kms.us-east-1.amazonaws.com`]) {
+      const problems = problemsOf(`AIRLOCK_KMS_ENDPOINT=${endpoint}`).join("\n");
+      expect(problems).toContain("enclave.env line 1: AIRLOCK_KMS_ENDPOINT carries credentials (user:password@): secrets never go into the image");
+      expect(problems).not.toContain(SECRET_VALUE);
+    }
+    // The supervisor's test seam is not a setting of the measured configuration.
+    expect(problemsOf('AIRLOCK_KMS_FORWARDER_CMD=["node","x"]').join("\n")).toContain("AIRLOCK_KMS_FORWARDER_CMD is not a setting");
   });
 
   it("refuses a file larger than 64 KiB before reading its lines", () => {
@@ -971,6 +1068,36 @@ describe("enclave-config.mjs: the measured, non-secret configuration", () => {
     });
     expect(check(tmp("usage")).status).toBe(1);
     expect(spawnSync(process.execPath, [join(ENCLAVE, "enclave-config.mjs")], { encoding: "utf8" }).status).toBe(2);
+  });
+
+  it("config.example/'s KMS lines, uncommented: the build-time check passes, the image's production sidecar takes them, the supervisor starts the forwarder", () => {
+    const dir = filledExample();
+    const envFile = join(dir, "enclave.env");
+    const text = readFileSync(envFile, "utf8");
+    const commented = text.split("\n").filter((l) => /^#AIRLOCK_KMS_[A-Z_]+=/.test(l));
+    expect(commented.map((l) => l.slice(1).split("=")[0]).sort()).toEqual([...KMS_VARIABLES].sort());
+    writeFileSync(envFile, text.replaceAll(/^#(AIRLOCK_KMS_[A-Z_]+=)/gm, "$1"));
+    const ok = check(dir);
+    expect(ok.stderr).toBe("");
+    expect(JSON.parse(ok.stdout).variables).toEqual(expect.arrayContaining([...KMS_VARIABLES]));
+
+    // The image's environment plus this configuration, as the supervisor hands it to the sidecar.
+    const { vars } = readEnclaveConfig(dir);
+    const supervisor = readSupervisorConfig(finalEnv);
+    const forSidecar = sidecarEnvironment(finalEnv, vars, supervisor.port!);
+    expect(forSidecar).not.toHaveProperty("AIRLOCK_KMS_VSOCK_PORT");
+    const config = loadConfig(forSidecar);
+    expect(config.production).toBe(true);
+    expect(config.provisioning?.kms).toEqual({
+      keyArn: vars.AIRLOCK_KMS_KEY_ID,
+      region: "us-east-1",
+      endpoint: "https://kms-fips.us-east-1.amazonaws.com",
+      connectPort: 8443,
+    });
+    expect(readKmsForwarder(supervisor, { ...finalEnv, ...vars })?.argv).toEqual(["socat", "TCP-LISTEN:8443,bind=127.0.0.1,fork,reuseaddr", "VSOCK-CONNECT:3:8000"]);
+    // https only in production: the sidecar's rule (the checker does not repeat it), so an image
+    // with a plain-http endpoint builds but its sidecar refuses to start.
+    expect(() => loadConfig({ ...forSidecar, AIRLOCK_KMS_ENDPOINT: "http://127.0.0.1:4566" })).toThrow("AIRLOCK_KMS_ENDPOINT must be https with NODE_ENV=production");
   });
 
   it("config.example/ holds what the sidecar accepts: a valid policy file, an admin key slot, exchange declarations", () => {
@@ -1190,7 +1317,11 @@ describe("entrypoint.mjs as a process: bridge, audit channel and sidecar, all or
   // Children by pid: a failing test that leaves the supervisor killed must not leave them running.
   const childPids = new Set<number>();
   afterAll(() => {
-    for (const s of supervisors) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill("SIGKILL");
+    for (const s of supervisors) {
+      if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill("SIGKILL");
+      // Every child it reported, also in a test that failed before noting them.
+      for (const m of s.stderr().matchAll(/"event":"enclave\.child_started","child":"[a-z-]+","pid":(\d+)/g)) childPids.add(Number(m[1]));
+    }
     for (const pid of childPids) if (isAlive(pid)) process.kill(pid, "SIGKILL");
   });
 
@@ -1222,8 +1353,12 @@ describe("entrypoint.mjs as a process: bridge, audit channel and sidecar, all or
     return { env: Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined)), port, audit };
   }
 
-  /** Starts the supervisor and waits for the three children and the sidecar's server.started. */
-  async function startAll(extra: Record<string, string | undefined> = {}) {
+  /**
+   * Starts the supervisor and waits for the bridge, the audit channel, the sidecar and its
+   * server.started. With a KMS forwarder stand-in on kmsConnectPort, the bridge's port is the
+   * other stand-in's.
+   */
+  async function startAll(extra: Record<string, string | undefined> = {}, opts: { kmsConnectPort?: number } = {}) {
     const { env, port, audit } = await keyringEnv(extra);
     const s = startSupervisor(env);
     supervisors.push(s);
@@ -1231,7 +1366,8 @@ describe("entrypoint.mjs as a process: bridge, audit channel and sidecar, all or
     const auditPid = await childPid(s, "audit");
     const sidecarPid = await childPid(s, "sidecar");
     childPids.add(bridgePid).add(auditPid).add(sidecarPid);
-    const bridgePort = (JSON.parse(await s.line("stdout", event("forwarder.listening"))) as { port: number }).port;
+    const bridgeListening = (l: string) => event("forwarder.listening")(l) && (opts.kmsConnectPort === undefined || !l.includes(`"port":${opts.kmsConnectPort}}`));
+    const bridgePort = (JSON.parse(await s.line("stdout", bridgeListening)) as { port: number }).port;
     await s.line("stderr", event("server.started"));
     return { s, port, audit, bridgePid, auditPid, sidecarPid, bridgePort };
   }
@@ -1422,6 +1558,7 @@ describe("entrypoint.mjs as a process: bridge, audit channel and sidecar, all or
     ["a secret in enclave.env", () => configDir([`KEYRING_HMAC_SECRET=${SECRET_VALUE}`]), "airlock-enclave: enclave-config: enclave.env line 1: KEYRING_HMAC_SECRET is a secret"],
     ["a variable set in both places", () => configDir(["KEYRING_DEFAULT_KEY_ID=default"]), "airlock-enclave: config: KEYRING_DEFAULT_KEY_ID is set both in the environment and in enclave.env"],
     ["a missing configuration directory", () => join(tmp("gone"), "config"), "airlock-enclave: enclave-config: the configuration directory could not be read (ENOENT)"],
+    ["a KMS vsock port without the KMS forwarder's port", () => configDir(["AIRLOCK_KMS_VSOCK_PORT=8000"]), "airlock-enclave: config: AIRLOCK_KMS_VSOCK_PORT needs AIRLOCK_KMS_CONNECT_PORT"],
   ])("refuses %s before starting anything", async (_what, makeDir, message) => {
     const { env } = await keyringEnv({ AIRLOCK_ENCLAVE_CONFIG_DIR: makeDir() });
     const s = startSupervisor(env);
@@ -1457,28 +1594,31 @@ describe("entrypoint.mjs as a process: bridge, audit channel and sidecar, all or
 
   // The real socat on both sides, with VSOCK swapped for loopback TCP (there is no vsock
   // loopback here): the enclave's exact audit argv, and host-audit-receiver.sh as shipped.
+  // The real socat with VSOCK swapped for loopback TCP (there is no vsock loopback here), first
+  // in a PATH or named by a test seam.
+  const realSocat = hasSocat ? spawnSync("sh", ["-c", "command -v socat"], { encoding: "utf8" }).stdout.trim() : "";
+  const wrapperBin = tmp("socat-vsock-as-tcp");
+  writeFileSync(
+    join(wrapperBin, "socat"),
+    [
+      "#!/bin/sh",
+      "# socat with VSOCK-LISTEN:<port> -> TCP-LISTEN:<port> on 127.0.0.1 and VSOCK-CONNECT:<cid>:<port> -> TCP:127.0.0.1:<port>",
+      "n=$#",
+      'for a in "$@"; do',
+      '  case "$a" in',
+      '    VSOCK-LISTEN:*) a="TCP-LISTEN:${a#VSOCK-LISTEN:},bind=127.0.0.1" ;;',
+      '    VSOCK-CONNECT:*) rest="${a#VSOCK-CONNECT:}"; a="TCP:127.0.0.1:${rest#*:}" ;;',
+      "  esac",
+      '  set -- "$@" "$a"',
+      "done",
+      'shift "$n"',
+      `exec ${realSocat} "$@"`,
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+
   describe.skipIf(!hasSocat)("with the real socat: the production audit argv and host-audit-receiver.sh", () => {
-    const realSocat = hasSocat ? spawnSync("sh", ["-c", "command -v socat"], { encoding: "utf8" }).stdout.trim() : "";
-    const wrapperBin = tmp("socat-vsock-as-tcp");
-    writeFileSync(
-      join(wrapperBin, "socat"),
-      [
-        "#!/bin/sh",
-        "# socat with VSOCK-LISTEN:<port> -> TCP-LISTEN:<port> on 127.0.0.1 and VSOCK-CONNECT:<cid>:<port> -> TCP:127.0.0.1:<port>",
-        "n=$#",
-        'for a in "$@"; do',
-        '  case "$a" in',
-        '    VSOCK-LISTEN:*) a="TCP-LISTEN:${a#VSOCK-LISTEN:},bind=127.0.0.1" ;;',
-        '    VSOCK-CONNECT:*) rest="${a#VSOCK-CONNECT:}"; a="TCP:127.0.0.1:${rest#*:}" ;;',
-        "  esac",
-        '  set -- "$@" "$a"',
-        "done",
-        'shift "$n"',
-        `exec ${realSocat} "$@"`,
-        "",
-      ].join("\n"),
-      { mode: 0o755 },
-    );
     const receiverGroups: number[] = [];
     afterAll(() => {
       for (const pgid of receiverGroups) {
@@ -1573,5 +1713,193 @@ describe("entrypoint.mjs as a process: bridge, audit channel and sidecar, all or
     expect(cryptoVerify(null, receiptSigningBytes(unsigned), receiptKey.publicKey, Buffer.from(sig, "base64url"))).toBe(true);
     const forged = { ...unsigned, signedHash: `0x${randomBytes(31).toString("hex")}` };
     expect(cryptoVerify(null, receiptSigningBytes(forged), receiptKey.publicKey, Buffer.from(sig, "base64url"))).toBe(false);
+  });
+
+  // Restarts with AWS KMS in the enclave's process tree: the sidecar in the nitro backend with
+  // sealed provisioning and the NSM emulator, its KMS settings in enclave.env, and KMS reachable
+  // only through the KMS forwarder: the endpoint it signs for is a loopback port where nothing
+  // listens (as kms.<region>.amazonaws.com is out of an enclave's reach), and the forwarder (a
+  // loopback stand-in, or the real socat with VSOCK swapped for TCP) relays to the fake KMS in
+  // place of the parent's vsock-proxy. The host's kms-unseal reaches the sidecar through the bridge.
+  describe.skipIf(!nitroReady)("the KMS forwarder: kms-unseal through the bridge, KMS through the forwarder", () => {
+    const admin = generateKeyPairSync("ed25519");
+    const adminPublicKey = admin.publicKey.export({ type: "spki", format: "der" }).toString("base64");
+    // Throwaway credentials, for the fake only.
+    const creds = { accessKeyId: "AKIAENCLAVEKMS000001", secretAccessKey: `enclave/${randomBytes(24).toString("base64")}`, sessionToken: `FwoG${randomBytes(48).toString("base64")}` };
+    const awsEnv = { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_SESSION_TOKEN: creds.sessionToken };
+    const secrets = [client.secret, key.privateKeyHex, creds.secretAccessKey, creds.sessionToken];
+    const outputs: RunResult[] = [];
+    const files = { admin: "", keys: "", blob: "" };
+    let fake: FakeKms;
+
+    const cli = async (args: string[]) => {
+      const run = await runCli(args, awsEnv);
+      outputs.push(run);
+      return run;
+    };
+    const decrypts = () => fake.calls.filter((c) => c.operation === "Decrypt").length;
+
+    beforeAll(async () => {
+      const dir = tmp("kms");
+      files.admin = join(dir, "admin.pem");
+      writeFileSync(files.admin, admin.privateKey.export({ type: "pkcs8", format: "pem" }) as string, { mode: 0o600 });
+      files.keys = join(dir, "keys.json");
+      writeFileSync(files.keys, JSON.stringify({ keys: [{ keyId: key.keyId, privateKey: key.privateKeyHex }], clients: [{ clientId: client.id, hmacSecret: client.secret }] }), { mode: 0o600 });
+      files.blob = join(dir, "blob.json");
+      fake = await startFakeKms({ ...creds, policy: { imageSha384: PCR0 }, rootFingerprintSha256: [] });
+      // The operator's side, once: the keys sealed with KMS and signed with the admin key.
+      const sealed = await cli(["kms-seal", "--keys-file", files.keys, "--admin-key-file", files.admin, "--kms-key-id", fake.keyArn, "--region", "us-east-1", "--endpoint", fake.url, "--out", files.blob, "--json"]);
+      expect(sealed.stderr).toBe("");
+      expect(sealed.code).toBe(0);
+    });
+    afterAll(async () => {
+      await fake?.close();
+    });
+
+    /**
+     * The supervisor's environment and enclave.env for a KMS enclave. `forwarder`: the loopback
+     * stand-in (default), a command of the test's, or "socat": no seam, the supervisor's own
+     * argv, run by the VSOCK-as-TCP socat wrapper first in PATH.
+     */
+    async function kmsEnclaveEnv(forwarder: "stand-in" | "socat" | readonly string[] = "stand-in", proxyPort = fake.port) {
+      const connectPort = await freePort();
+      const nowhere = await freePort();
+      const dir = configDir([
+        `AIRLOCK_ADMIN_PUBLIC_KEY=${adminPublicKey}`,
+        `AIRLOCK_PROVISIONED_KEY_IDS=${key.keyId}`,
+        `KEYRING_DEFAULT_KEY_ID=${key.keyId}`,
+        `KEYRING_DEFAULT_AUTH_CLIENT_ID=${client.id}`,
+        `KEYRING_AUTH_CLIENTS_JSON=${JSON.stringify([{ clientId: client.id }])}`,
+        "KEYRING_LEAK_SCANNER_ENABLED=true",
+        `AIRLOCK_KMS_KEY_ID=${fake.keyArn}`,
+        "AIRLOCK_KMS_REGION=us-east-1",
+        `AIRLOCK_KMS_ENDPOINT=http://127.0.0.1:${nowhere}`,
+        `AIRLOCK_KMS_CONNECT_PORT=${connectPort}`,
+        // For the real socat: the "vsock" port of the "parent's vsock-proxy" is the fake's TCP port.
+        ...(forwarder === "socat" ? [`AIRLOCK_KMS_VSOCK_PORT=${proxyPort}`] : []),
+      ]);
+      const standIn = [process.execPath, FORWARDER, "--to", String(fake.port), "--listen-port", String(connectPort)];
+      const extra: Record<string, string | undefined> = {
+        AIRLOCK_ENCLAVE_CONFIG_DIR: dir,
+        AIRLOCK_BACKEND: "nitro",
+        AIRLOCK_ATTESTATION_SOURCE: "emulator",
+        AIRLOCK_EMULATOR_PCRS_JSON: JSON.stringify({ 0: PCR0 }),
+        // Sealed provisioning: no secret in the environment, the declarations in enclave.env.
+        KEYRING_AUTH_CLIENTS_JSON: undefined,
+        KEYRING_SIGNING_KEYS_JSON: undefined,
+        KEYRING_DEFAULT_KEY_ID: undefined,
+        KEYRING_DEFAULT_AUTH_CLIENT_ID: undefined,
+        AIRLOCK_KMS_FORWARDER_CMD: forwarder === "socat" ? undefined : JSON.stringify(forwarder === "stand-in" ? standIn : forwarder),
+        ...(forwarder === "socat" ? { PATH: `${wrapperBin}:${process.env.PATH ?? ""}` } : {}),
+      };
+      return { extra, connectPort };
+    }
+
+    /** Starts a KMS enclave; trusts its emulator root in the fake KMS and writes kms-unseal's trust file. */
+    async function startKmsEnclave(forwarder?: "stand-in" | "socat", proxyPort?: number) {
+      const { extra, connectPort } = await kmsEnclaveEnv(forwarder, proxyPort);
+      const started = await startAll(extra, { kmsConnectPort: connectPort });
+      const kmsPid = await childPid(started.s, "kms-forwarder");
+      childPids.add(kmsPid);
+      await untilListening(connectPort);
+      const { rootFingerprintSha256 } = JSON.parse(await started.s.line("stderr", event("attestation.emulator"))) as { rootFingerprintSha256: string };
+      fake.trustRoot(rootFingerprintSha256);
+      const trust = join(tmp("trust"), "trust.json");
+      writeFileSync(trust, JSON.stringify({ allowedPcrs: { "0": [PCR0] }, rootFingerprintSha256 }));
+      return { ...started, kmsPid, connectPort, trust };
+    }
+
+    /** kms-unseal through the bridge, then a signature with the unsealed key. */
+    async function unsealAndSign(bridgePort: number, trust: string): Promise<void> {
+      // Before: the declared client is answered KEYS_NOT_PROVISIONED.
+      await expect(signThrough(bridgePort)).rejects.toMatchObject({ status: 503, serverCode: "KEYS_NOT_PROVISIONED" });
+      const before = decrypts();
+      const run = await cli(["kms-unseal", "--url", `http://127.0.0.1:${bridgePort}`, "--blob", files.blob, "--trust-file", trust, "--json"]);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        ok: true,
+        verified: true,
+        pcr0: PCR0,
+        kmsKeyId: fake.keyArn,
+        keys: [{ keyId: key.keyId, sessionPublicKey: feltHex(starkKeyOf(key.privateKey)) }],
+        clients: [client.id],
+      });
+      expect(decrypts()).toBe(before + 1);
+      expect(fake.calls.at(-1)).toMatchObject({ operation: "Decrypt", outcome: "ok" });
+      const airlock = airlockAt(bridgePort);
+      try {
+        const signed = await airlock.signSessionTransaction(session("transfer"));
+        expect(BigInt(signed.sessionPublicKey)).toBe(starkKeyOf(key.privateKey));
+      } finally {
+        await airlock.close();
+      }
+    }
+
+    it("unseals its keys through the forwarder when kms-unseal comes through the bridge, then signs with them; SIGTERM stops all four children, exit 0", async () => {
+      const { s, audit, bridgePid, auditPid, sidecarPid, kmsPid, bridgePort, connectPort, trust } = await startKmsEnclave();
+      expect(JSON.parse(await s.line("stderr", event("enclave.config"))).variables).toEqual(
+        expect.arrayContaining(["AIRLOCK_KMS_KEY_ID", "AIRLOCK_KMS_REGION", "AIRLOCK_KMS_ENDPOINT", "AIRLOCK_KMS_CONNECT_PORT"]),
+      );
+      expect(JSON.parse(await s.line("stderr", event("enclave.started")))).toMatchObject({ kmsConnectPort: connectPort, kmsVsockPort: DEFAULT_KMS_VSOCK_PORT });
+      await unsealAndSign(bridgePort, trust);
+
+      s.child.kill("SIGTERM");
+      expect(await exitOf(s)).toEqual({ code: 0, signal: null });
+      for (const pid of [bridgePid, auditPid, sidecarPid, kmsPid]) expect(isAlive(pid)).toBe(false);
+      expect(await accepts(connectPort)).toBe(false);
+      await within(audit.ended, 10_000, "audit connection end");
+      const text = readFileSync(audit.file, "utf8");
+      signedRecord(text);
+      expect(auditRecords(text).map((r) => r.event)).toContain("admin.kms_unseal.success");
+      for (const out of [s.stdout() + s.stderr() + text, ...outputs.map((o) => o.stdout + o.stderr)]) expect(findSecret(out, secrets)).toBeUndefined();
+    });
+
+    it("exits non-zero as soon as the KMS forwarder dies, and takes the bridge, the sidecar and the audit channel down with it", async () => {
+      const { s, bridgePid, auditPid, sidecarPid, kmsPid, bridgePort } = await startKmsEnclave();
+      process.kill(kmsPid, "SIGKILL");
+      const { code } = await exitOf(s);
+      expect(code).toBe(137);
+      for (const pid of [bridgePid, auditPid, sidecarPid]) expect(isAlive(pid)).toBe(false);
+      expect(await accepts(bridgePort)).toBe(false);
+      expect(JSON.parse(await s.line("stderr", event("enclave.child_exited")))).toMatchObject({ level: "error", child: "kms-forwarder", exitCode: 137 });
+    });
+
+    it("exits non-zero when the KMS forwarder cannot start, without leaving a sidecar behind", async () => {
+      const { extra } = await kmsEnclaveEnv([join(tmp("nobin"), "socat"), "x", "y"]);
+      const { env, port } = await keyringEnv(extra);
+      const s = startSupervisor(env);
+      supervisors.push(s);
+      const { code } = await exitOf(s);
+      expect(code).toBe(1);
+      expect(JSON.parse(await s.line("stderr", event("enclave.child_error")))).toMatchObject({ child: "kms-forwarder", error: "ENOENT" });
+      const sidecar = /"event":"enclave.child_started","child":"sidecar","pid":(\d+)/.exec(s.stderr());
+      if (sidecar) expect(isAlive(Number(sidecar[1]))).toBe(false);
+      expect(await accepts(port)).toBe(false);
+    });
+
+    it.skipIf(!hasSocat)("the supervisor's own forwarder argv, run by the real socat (VSOCK swapped for TCP), carries the unseal to KMS", async () => {
+      const { s, bridgePort, trust, kmsPid } = await startKmsEnclave("socat");
+      expect(JSON.parse(await s.line("stderr", (l) => event("enclave.child_started")(l) && l.includes('"child":"kms-forwarder"')))).toMatchObject({ pid: kmsPid, command: "socat" });
+      await unsealAndSign(bridgePort, trust);
+      s.child.kill("SIGTERM");
+      expect(await exitOf(s)).toEqual({ code: 0, signal: null });
+      expect(isAlive(kmsPid)).toBe(false);
+    });
+
+    it.skipIf(!hasSocat)("with the parent's vsock-proxy down, kms-unseal answers KMS_UNAVAILABLE (retry later) and the enclave keeps running, without keys", async () => {
+      const { s, bridgePort, trust, kmsPid, sidecarPid } = await startKmsEnclave("socat", await freePort());
+      const before = fake.calls.length;
+      const run = await cli(["kms-unseal", "--url", `http://127.0.0.1:${bridgePort}`, "--blob", files.blob, "--trust-file", trust, "--json"]);
+      expect(run.code).toBe(5);
+      expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, code: "KMS_UNAVAILABLE" });
+      expect(fake.calls.length).toBe(before);
+      // One failed relay ends socat's child for that connection, not the forwarder.
+      expect(isAlive(kmsPid) && isAlive(sidecarPid)).toBe(true);
+      expect(s.stderr()).not.toContain('"event":"enclave.child_exited"');
+      await expect(signThrough(bridgePort)).rejects.toMatchObject({ serverCode: "KEYS_NOT_PROVISIONED" });
+      s.child.kill("SIGTERM");
+      expect(await exitOf(s)).toEqual({ code: 0, signal: null });
+    });
   });
 });

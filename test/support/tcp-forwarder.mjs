@@ -1,7 +1,9 @@
-// Loopback stand-ins for the enclave's two socat children in tests (there is no vsock here).
+// Loopback stand-ins for the enclave's socat children in tests (there is no vsock here).
 //
 // Bridge: listens on 127.0.0.1 (port 0 = any free port) and relays each connection to
-// 127.0.0.1:<to>, as `socat VSOCK-LISTEN:<port>,fork,reuseaddr TCP:127.0.0.1:<to>` does. Prints
+// 127.0.0.1:<to>, as `socat VSOCK-LISTEN:<port>,fork,reuseaddr TCP:127.0.0.1:<to>` does. The
+// same mode stands in for the KMS forwarder (`socat TCP-LISTEN:<port>,bind=127.0.0.1,fork,reuseaddr
+// VSOCK-CONNECT:3:8000`), relaying to a fake KMS in place of the parent's vsock-proxy. Prints
 // one JSON line {"event":"forwarder.listening","port":N} on stdout once listening; exits 0 on
 // SIGTERM/SIGINT.
 //   node tcp-forwarder.mjs --to <port> [--listen-port <port>]

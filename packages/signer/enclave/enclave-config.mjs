@@ -34,8 +34,9 @@ export const PLACEHOLDER_MARK = "REPLACE-ME";
 
 /**
  * The settings enclave.env may hold, by kind: "text" (passed as is), "file" (a file of the
- * configuration directory, passed as its absolute path) and "declarations" (a JSON array of
- * objects without any secret-named field). None of them is a secret. Deliberately absent: what
+ * configuration directory, passed as its absolute path), "declarations" (a JSON array of
+ * objects without any secret-named field) and "url" (passed as is, refused when it carries
+ * credentials; the sidecar checks the rest at boot). None of them is a secret. Deliberately absent: what
  * the image fixes (NODE_ENV, AIRLOCK_BACKEND, the attestation source, HOST, PORT, the memory
  * stores, LOG_LEVEL), transport settings (a TLS key is a secret) and the audit file (the audit
  * log leaves on its vsock channel).
@@ -63,6 +64,14 @@ export const ENCLAVE_SETTINGS = Object.freeze({
   KEYRING_LEAK_SCANNER_ENABLED: "text",
   KEYRING_LEAK_SCANNER_ACTION: "text",
   KEYRING_METRICS_ENABLED: "text",
+  // Restarts with AWS KMS: the key a sealed blob may name, where KMS is, and the enclave's way
+  // out to it (the KMS forwarder the supervisor starts). None is a secret: the AWS credentials
+  // arrive with each kms-unseal request.
+  AIRLOCK_KMS_KEY_ID: "text",
+  AIRLOCK_KMS_REGION: "text",
+  AIRLOCK_KMS_ENDPOINT: "url",
+  AIRLOCK_KMS_CONNECT_PORT: "text",
+  AIRLOCK_KMS_VSOCK_PORT: "text",
 });
 
 /** Names that look like secrets: refused whatever the allowlist says. */
@@ -90,6 +99,8 @@ const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 // Control characters (tab, CR, DEL included) have no place in a one-line value.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const PEM_PRIVATE = /PRIVATE KEY/;
+// A URL's authority with userinfo (`scheme://user:password@host`): credentials.
+const URL_USERINFO = /^[^:/?#]*:\/\/[^/?#]*@/;
 
 // The allowlist must never let a secret-looking name through, whatever is added to it later.
 for (const name of Object.keys(ENCLAVE_SETTINGS)) {
@@ -144,6 +155,10 @@ function valueProblem(name, value, line) {
   if (kind === "file") {
     const name = fileNameOf(value);
     if (!FILE_NAME.test(name) || name === ENCLAVE_ENV_FILE) return `${at} must name a file of the configuration directory (policy.yaml or ${ENCLAVE_CONFIG_DIR}/policy.yaml)`;
+  } else if (kind === "url") {
+    // Only what the image must never hold; https with NODE_ENV=production and the URL's shape
+    // are the sidecar's own checks at boot (it refuses to start otherwise).
+    if (URL_USERINFO.test(value)) return `${at} carries credentials (user:password@): secrets never go into the image`;
   } else if (kind === "declarations") {
     let parsed;
     try {

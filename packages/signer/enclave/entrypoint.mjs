@@ -1,20 +1,24 @@
 // The enclave image's ENTRYPOINT: a small supervisor, run by the enclave's init as its only
 // child (when it exits, the enclave stops). It brings up the loopback interface (an enclave
 // boots with `lo` down), reads the measured configuration (/etc/airlock/enclave.env, see
-// enclave-config.mjs), then starts three children: the inbound vsock bridge (socat: vsock port
-// -> 127.0.0.1:PORT), the outbound audit channel (socat: its stdin -> vsock port
-// AIRLOCK_AUDIT_VSOCK_PORT of the parent instance, CID 3) and the sidecar (`cli.js serve`,
-// listening on 127.0.0.1 only), whose stdout, where it writes its hash-chained audit records,
-// is the audit channel's stdin: one socket pair between the two, which the supervisor does not
-// hold, so the records never pass through it and a dead channel is an EPIPE in the sidecar
-// (which then refuses every decision: AUDIT_UNAVAILABLE). The operational logs stay on stderr.
+// enclave-config.mjs), then starts its children: the inbound vsock bridge (socat: vsock port
+// -> 127.0.0.1:PORT), with AIRLOCK_KMS_CONNECT_PORT the KMS forwarder (socat:
+// 127.0.0.1:AIRLOCK_KMS_CONNECT_PORT -> vsock port AIRLOCK_KMS_VSOCK_PORT of the parent
+// instance, where AWS's vsock-proxy relays to KMS), the outbound audit channel (socat: its
+// stdin -> vsock port AIRLOCK_AUDIT_VSOCK_PORT of the parent instance, CID 3) and the sidecar
+// (`cli.js serve`, listening on 127.0.0.1 only), whose stdout, where it writes its
+// hash-chained audit records, is the audit channel's stdin: one socket pair between the two,
+// which the supervisor does not hold, so the records never pass through it and a dead channel
+// is an EPIPE in the sidecar (which then refuses every decision: AUDIT_UNAVAILABLE). The
+// operational logs stay on stderr.
 //
-// All three must live: as soon as one exits, the others are stopped and the supervisor exits
+// All must live: as soon as one exits, the others are stopped and the supervisor exits
 // non-zero, so the enclave never runs half-alive (a sidecar nobody can reach, a bridge to
-// nothing, or decisions whose records go nowhere). SIGTERM/SIGINT are forwarded to the bridge
-// and the sidecar; the audit channel is left to end by itself when the sidecar's output ends,
-// so the last records still leave. The exit code is then the sidecar's (or the channel's, when
-// it failed). No shell anywhere: every command is an argv array.
+// nothing, a KMS nobody can reach, or decisions whose records go nowhere). SIGTERM/SIGINT are
+// forwarded to the bridge, the KMS forwarder and the sidecar; the audit channel is left to end
+// by itself when the sidecar's output ends, so the last records still leave. The exit code is
+// then the sidecar's (or the channel's, when it failed). No shell anywhere: every command is an
+// argv array.
 //
 // Configuration (environment; in an enclave it is the image's ENV, measured into the PCRs:
 // the host cannot change it):
@@ -24,12 +28,17 @@
 //   AIRLOCK_AUDIT_VSOCK_PORT   vsock port on the parent instance the audit log goes to (default 5001)
 //   AIRLOCK_VSOCK_BRIDGE_CMD   JSON argv replacing the socat bridge (tests); refused in production
 //   AIRLOCK_AUDIT_CHANNEL_CMD  JSON argv replacing the socat audit channel (tests); refused in production
+//   AIRLOCK_KMS_FORWARDER_CMD  JSON argv replacing the socat KMS forwarder (tests); refused in production
 //   AIRLOCK_LOOPBACK_UP_CMD    JSON argv run when lo is down (default /sbin/ip link set dev lo up);
 //                              refused in production
 //   AIRLOCK_ENCLAVE_CONFIG_DIR absolute path replacing /etc/airlock (tests); refused in production
 // KEYRING_AUDIT_LOG_FILE is refused: under the supervisor the audit log is the sidecar's stdout.
 // The variables of enclave.env are added to the sidecar's environment; one that the
-// environment already sets is refused (two sources for one setting).
+// environment already sets is refused (two sources for one setting). The KMS forwarder's two
+// settings come from either (in an enclave: enclave.env):
+//   AIRLOCK_KMS_CONNECT_PORT   loopback port the sidecar's KMS client dials (also the sidecar's
+//                              setting); unset: no forwarder
+//   AIRLOCK_KMS_VSOCK_PORT     vsock port of the parent's vsock-proxy (default 8000)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { constants as osConstants } from "node:os";
@@ -45,6 +54,11 @@ export const DEFAULT_AUDIT_VSOCK_PORT = 5001;
 /** The parent instance's CID, as seen from inside a Nitro Enclave. */
 export const PARENT_CID = 3;
 export const DEFAULT_PORT = 8545;
+/**
+ * The parent's vsock port for KMS: AWS's vsock-proxy listens there in its documented setup
+ * (`vsock-proxy 8000 kms.<region>.amazonaws.com 443`, aws-nitro-enclaves-cli vsock_proxy/README.md).
+ */
+export const DEFAULT_KMS_VSOCK_PORT = 8000;
 /** How long a child gets to stop after SIGTERM before SIGKILL. */
 export const STOP_TIMEOUT_MS = 10_000;
 const LOOPBACK_FLAGS_FILE = "/sys/class/net/lo/flags";
@@ -54,6 +68,8 @@ const SUPERVISOR_VARIABLES = [
   "AIRLOCK_AUDIT_VSOCK_PORT",
   "AIRLOCK_VSOCK_BRIDGE_CMD",
   "AIRLOCK_AUDIT_CHANNEL_CMD",
+  "AIRLOCK_KMS_FORWARDER_CMD",
+  "AIRLOCK_KMS_VSOCK_PORT",
   "AIRLOCK_LOOPBACK_UP_CMD",
   "AIRLOCK_ENCLAVE_CONFIG_DIR",
 ];
@@ -70,6 +86,17 @@ const MAX_ARG_LENGTH = 4096;
  */
 export function defaultAuditChannel(port) {
   return ["socat", "STDIN!!OPEN:/dev/null,wronly", `VSOCK-CONNECT:${PARENT_CID}:${port}`];
+}
+
+/**
+ * The KMS forwarder's default command: TCP on the enclave's 127.0.0.1:<connectPort>, where the
+ * sidecar's KMS client dials (AIRLOCK_KMS_CONNECT_PORT), to vsock port <vsockPort> of the parent
+ * instance, where AWS's vsock-proxy relays to KMS. It only moves bytes: TLS runs end to end, the
+ * sidecar checking KMS's certificate for its real name, so neither hop can read or alter it.
+ * @param {number} connectPort @param {number} vsockPort
+ */
+export function defaultKmsForwarder(connectPort, vsockPort) {
+  return ["socat", `TCP-LISTEN:${connectPort},bind=127.0.0.1,fork,reuseaddr`, `VSOCK-CONNECT:${PARENT_CID}:${vsockPort}`];
 }
 
 /** A startup problem; the message names the variable, never a value that could be secret. */
@@ -149,6 +176,8 @@ export function readSupervisorConfig(env) {
   const bridge = argvVar("AIRLOCK_VSOCK_BRIDGE_CMD", defaultBridge);
   const audit = argvVar("AIRLOCK_AUDIT_CHANNEL_CMD", defaultAuditChannel(auditVsockPort ?? DEFAULT_AUDIT_VSOCK_PORT));
   const loopbackUp = argvVar("AIRLOCK_LOOPBACK_UP_CMD", [...DEFAULT_LOOPBACK_UP_CMD]);
+  // Its default needs enclave.env's settings: readKmsForwarder builds it once they are known.
+  const kmsForwarderCmd = argvVar("AIRLOCK_KMS_FORWARDER_CMD", undefined);
 
   // The measured configuration: /etc/airlock, which production requires. Elsewhere it is read
   // when present, or from AIRLOCK_ENCLAVE_CONFIG_DIR (then required).
@@ -170,6 +199,7 @@ export function readSupervisorConfig(env) {
     bridge: Object.freeze(bridge),
     audit: Object.freeze(audit),
     loopbackUp: Object.freeze(loopbackUp),
+    kmsForwarderCmd: kmsForwarderCmd === undefined ? undefined : Object.freeze(kmsForwarderCmd),
     configDir,
     configRequired,
   });
@@ -184,6 +214,38 @@ export function readSupervisorConfig(env) {
 export function readMeasuredConfig(config) {
   if (!config.configRequired && !existsSync(config.configDir)) return undefined;
   return readEnclaveConfig(config.configDir);
+}
+
+/**
+ * The KMS forwarder, from the settings of the environment and enclave.env merged: started when
+ * AIRLOCK_KMS_CONNECT_PORT is set, none otherwise. The sidecar checks its own KMS settings at
+ * boot; these are the ones the supervisor needs to start the forwarder. Throws
+ * SupervisorConfigError with every problem at once.
+ * @param {ReturnType<typeof readSupervisorConfig>} config
+ * @param {Readonly<Record<string, string | undefined>>} settings
+ * @returns {{ readonly argv: readonly string[], readonly connectPort: number, readonly vsockPort: number } | undefined}
+ */
+export function readKmsForwarder(config, settings) {
+  const problems = [];
+  if (settings.AIRLOCK_KMS_CONNECT_PORT === undefined) {
+    for (const name of ["AIRLOCK_KMS_VSOCK_PORT", "AIRLOCK_KMS_FORWARDER_CMD"]) {
+      if (settings[name] !== undefined) problems.push(`${name} needs AIRLOCK_KMS_CONNECT_PORT: the KMS forwarder is started only with it`);
+    }
+    // An enclave has no other way out: a KMS key without the forwarder is a KMS that never answers.
+    if (settings.NODE_ENV === "production" && settings.AIRLOCK_KMS_KEY_ID !== undefined) {
+      problems.push("AIRLOCK_KMS_KEY_ID needs AIRLOCK_KMS_CONNECT_PORT with NODE_ENV=production: inside the enclave KMS is reachable only through the KMS forwarder");
+    }
+    if (problems.length > 0) throw new SupervisorConfigError(problems);
+    return undefined;
+  }
+  const connectPort = integerVar(settings.AIRLOCK_KMS_CONNECT_PORT, undefined, 1, 65535);
+  if (connectPort === undefined) problems.push("AIRLOCK_KMS_CONNECT_PORT must be a port number from 1 to 65535");
+  else if (connectPort === config.port) problems.push("AIRLOCK_KMS_CONNECT_PORT must differ from PORT: the sidecar listens there");
+  const vsockPort = integerVar(settings.AIRLOCK_KMS_VSOCK_PORT, DEFAULT_KMS_VSOCK_PORT, 1, 0xfffffffe);
+  if (vsockPort === undefined) problems.push("AIRLOCK_KMS_VSOCK_PORT must be a vsock port number from 1 to 4294967294");
+  if (connectPort === undefined || vsockPort === undefined || problems.length > 0) throw new SupervisorConfigError(problems);
+  const argv = config.kmsForwarderCmd ?? defaultKmsForwarder(connectPort, vsockPort);
+  return Object.freeze({ argv: Object.freeze([...argv]), connectPort, vsockPort });
 }
 
 /**
@@ -257,14 +319,15 @@ function ensureLoopback(argv, path) {
  * @param {ReturnType<typeof readSupervisorConfig>} config
  * @param {Readonly<Record<string, string | undefined>>} env the supervisor's environment (PATH)
  * @param {Record<string, string>} sidecarEnv from sidecarEnvironment
+ * @param {ReturnType<typeof readKmsForwarder>} kmsForwarder from readKmsForwarder (none: undefined)
  */
-export function supervise(config, env = process.env, sidecarEnv = sidecarEnvironment(env, {}, config.port)) {
+export function supervise(config, env = process.env, sidecarEnv = sidecarEnvironment(env, {}, config.port), kmsForwarder = undefined) {
   return new Promise((resolveExit) => {
     if (!ensureLoopback(config.loopbackUp, env.PATH)) {
       resolveExit(1);
       return;
     }
-    // The bridge and the audit channel only relay bytes: they get no environment beyond PATH.
+    // The bridge, the KMS forwarder and the audit channel only relay bytes: no environment beyond PATH.
     const relayEnv = { PATH: env.PATH ?? "" };
     /** @type {Map<string, {child: import("node:child_process").ChildProcess, done: boolean}>} */
     const children = new Map();
@@ -283,7 +346,7 @@ export function supervise(config, env = process.env, sidecarEnv = sidecarEnviron
       process.off("SIGINT", onSignal);
       resolveExit(failureCode || sidecarCode || auditFailedCode);
     };
-    /** Signals the bridge and the sidecar; the audit channel ends when the sidecar's output does. */
+    /** Signals every child but the audit channel, which ends when the sidecar's output does. */
     const stopAll = (signal) => {
       for (const [name, c] of children) if (!c.done && name !== "audit") c.child.kill(signal);
       if (killTimer === undefined) {
@@ -342,6 +405,8 @@ export function supervise(config, env = process.env, sidecarEnv = sidecarEnviron
       return child;
     };
     const bridge = start("bridge", config.bridge, ["ignore", "inherit", "inherit"], relayEnv);
+    // The KMS forwarder before the sidecar, so that a kms-unseal right after boot finds it.
+    const kms = kmsForwarder === undefined ? undefined : start("kms-forwarder", kmsForwarder.argv, ["ignore", "inherit", "inherit"], relayEnv);
     // The audit channel before the sidecar, so the sidecar's first record has somewhere to go.
     const audit = start("audit", config.audit, ["pipe", "inherit", "inherit"], relayEnv);
     if (audit.pid === undefined || !audit.stdin) return; // its error event stops the bridge
@@ -350,8 +415,9 @@ export function supervise(config, env = process.env, sidecarEnv = sidecarEnviron
     // nothing else holds the socket open: the sidecar's next write fails (EPIPE).
     const sidecar = start("sidecar", [process.execPath, SIDECAR_CLI, "serve"], ["ignore", audit.stdin, "inherit"], sidecarEnv);
     audit.stdin.destroy();
-    if (!stopping && bridge.pid !== undefined && sidecar.pid !== undefined) {
-      log("info", "enclave.started", { port: config.port, vsockPort: config.vsockPort, auditVsockPort: config.auditVsockPort });
+    if (!stopping && bridge.pid !== undefined && sidecar.pid !== undefined && (kms === undefined || kms.pid !== undefined)) {
+      const kmsPorts = kmsForwarder === undefined ? {} : { kmsConnectPort: kmsForwarder.connectPort, kmsVsockPort: kmsForwarder.vsockPort };
+      log("info", "enclave.started", { port: config.port, vsockPort: config.vsockPort, auditVsockPort: config.auditVsockPort, ...kmsPorts });
     }
   });
 }
@@ -359,10 +425,13 @@ export function supervise(config, env = process.env, sidecarEnv = sidecarEnviron
 async function main() {
   let config;
   let sidecarEnv;
+  let kmsForwarder;
   try {
     config = readSupervisorConfig(process.env);
     const measured = readMeasuredConfig(config);
-    sidecarEnv = sidecarEnvironment(process.env, measured?.vars ?? {}, config.port);
+    const vars = measured?.vars ?? {};
+    sidecarEnv = sidecarEnvironment(process.env, vars, config.port);
+    kmsForwarder = readKmsForwarder(config, { ...process.env, ...vars });
     // Names only: the values are public (they are in the image) but need not be in a log.
     if (measured) log("info", "enclave.config", { variables: Object.keys(measured.vars), files: measured.files });
   } catch (err) {
@@ -371,7 +440,7 @@ async function main() {
     for (const p of err.problems) process.stderr.write(`airlock-enclave: ${prefix}: ${p}\n`);
     process.exit(1);
   }
-  process.exit(await supervise(config, process.env, sidecarEnv));
+  process.exit(await supervise(config, process.env, sidecarEnv, kmsForwarder));
 }
 
 /** Whether this module is the program (`node entrypoint.mjs`), not an import (tests). */
