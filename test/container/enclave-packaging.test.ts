@@ -1339,6 +1339,8 @@ describe("entrypoint.mjs as a process: bridge, audit channel and sidecar, all or
       ...sidecarEnv({ clients: [client], keys: [key] }),
       NODE_ENV: "test",
       AIRLOCK_BACKEND: "keyring",
+      // Receipts are opt-in beside the agent; the audit checks below read them.
+      AIRLOCK_RECEIPTS: "on",
       AIRLOCK_ATTESTATION_SOURCE: undefined,
       HOST: "127.0.0.1",
       PORT: String(port),

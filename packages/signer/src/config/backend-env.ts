@@ -29,10 +29,15 @@ function readEmulatorPcrs(r: EnvReader, problems: Problems): ReadonlyMap<number,
 
 export function readBackend(r: EnvReader, problems: Problems, production: boolean): BackendConfig {
   const kind = r.oneOf("AIRLOCK_BACKEND", ["keyring", "nitro"] as const, "keyring");
+  // A receipt costs an Ed25519 signature per answer (docs/performance.md). It is what a Nitro
+  // client verifies, so that backend always signs one; beside the agent nobody can verify the
+  // key, so it is opt-in there (the audit record then carries it too).
+  const receipts = r.oneOf("AIRLOCK_RECEIPTS", ["on", "off"] as const, kind === "nitro" ? "on" : "off");
   if (kind === "keyring") {
     for (const name of NITRO_ONLY) if (r.has(name)) problems.add(`${name} needs AIRLOCK_BACKEND=nitro`);
-    return { kind };
+    return { kind, receipts: receipts === "on" };
   }
+  if (receipts === "off") problems.add("AIRLOCK_RECEIPTS=off is refused with AIRLOCK_BACKEND=nitro: its clients verify a receipt on every answer");
   const source = r.oneOf("AIRLOCK_ATTESTATION_SOURCE", ["nsm", "emulator"] as const, "nsm");
   if (source === "emulator" && production) {
     problems.add("AIRLOCK_ATTESTATION_SOURCE=emulator is refused with NODE_ENV=production: the emulator's test PKI proves nothing");
@@ -44,6 +49,7 @@ export function readBackend(r: EnvReader, problems: Problems, production: boolea
   const emulatorRootFile = source === "emulator" ? r.optional("AIRLOCK_EMULATOR_ROOT_FILE") : undefined;
   return {
     kind,
+    receipts: true,
     attestation: {
       source,
       nsmDevice: r.string("AIRLOCK_NSM_DEVICE", "/dev/nsm"),

@@ -132,6 +132,8 @@ export interface TlsConfig {
 /** Where the sidecar runs: beside the agent ("keyring") or in a Nitro Enclave ("nitro"). */
 export interface BackendConfig {
   readonly kind: "keyring" | "nitro";
+  /** Receipts on answers: always with "nitro"; with "keyring" only when AIRLOCK_RECEIPTS=on. */
+  readonly receipts: boolean;
   /** Set for "nitro": where attestation documents come from. */
   readonly attestation?: {
     readonly source: "nsm" | "emulator";

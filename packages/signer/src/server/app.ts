@@ -38,8 +38,11 @@ export interface AppDeps {
   readonly pingables: ReadonlyMap<string, Pingable>;
   readonly scanner: LeakScanner | undefined;
   readonly observer: ServerObserver;
-  /** Signs the receipt every answer to an authenticated request carries. */
-  readonly receipts: ReceiptIssuer;
+  /**
+   * Signs the receipt every answer to an authenticated request carries: always with the Nitro
+   * backend, with the keyring backend only when AIRLOCK_RECEIPTS=on (nobody can verify its key).
+   */
+  readonly receipts: ReceiptIssuer | undefined;
   /** The Nitro backend's attestation route; absent with the keyring backend (404). */
   readonly attestation?: AttestationRouteDeps | undefined;
   /** Sealed key provisioning (POST /v1/admin/provision); absent unless configured (PROVISIONING_NOT_ENABLED). */
@@ -161,14 +164,14 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
   /** Receipt, audit record, then the answer (a decision the audit log cannot take is not handed out). */
   function sendDecision(res: ServerResponse, ctx: RequestContext, result: RouteResult): void {
     const payload = JSON.stringify(result.body);
-    const receipt = deps.receipts.issue(ctx, result.status, payload, result.signedHash);
+    const receipt = deps.receipts?.issue(ctx, result.status, payload, result.signedHash);
     // Recorded before it is sent: a decision the audit log cannot take is not handed out.
     try {
       deps.observer.decided(ctx, result, receipt);
     } catch {
       throw new HttpError("AUDIT_UNAVAILABLE");
     }
-    sendPayload(res, result.status, payload, { ...result.headers, [RECEIPT_HEADER]: encodeReceiptHeader(receipt) });
+    sendPayload(res, result.status, payload, receipt === undefined ? result.headers : { ...result.headers, [RECEIPT_HEADER]: encodeReceiptHeader(receipt) });
   }
 
   return (req, res) => {
@@ -190,7 +193,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
       if (err instanceof AuthFailure && err.clientId !== undefined) ctx.clientId = err.clientId;
       // An authenticated request's refusal carries a receipt too: a host in the middle cannot
       // fake a refusal any more than a signature.
-      const receipt = ctx.requestHash === undefined ? undefined : deps.receipts.issue(ctx, httpErr.status, errorPayload(ctx.requestId, httpErr), undefined);
+      const receipt = ctx.requestHash === undefined ? undefined : deps.receipts?.issue(ctx, httpErr.status, errorPayload(ctx.requestId, httpErr), undefined);
       // Recorded before the answer leaves, like every decision.
       try {
         deps.observer.refused(ctx, httpErr, err instanceof AuthFailure ? err.reason : undefined, receipt);

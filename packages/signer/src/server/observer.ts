@@ -10,7 +10,7 @@ import type { RouteResult } from "./routes/session-routes.js";
  */
 export interface ServerObserver {
   /** An authenticated route answered (signed, or evaluated a policy question). */
-  decided(ctx: RequestContext, result: RouteResult, receipt: Receipt): void;
+  decided(ctx: RequestContext, result: RouteResult, receipt: Receipt | undefined): void;
   /** A request was refused or failed; `authReason` is set for authentication failures. */
   refused(ctx: RequestContext, err: HttpError, authReason: string | undefined, receipt?: Receipt): void;
   /** The leak scanner matched in warn mode. */

@@ -119,7 +119,7 @@ export async function startSidecar(config: SignerConfig, opts: SidecarOptions = 
     pingables,
     scanner,
     observer,
-    receipts: createReceiptIssuer(identity, config.policyHash, now),
+    receipts: config.backend.receipts ? createReceiptIssuer(identity, config.policyHash, now) : undefined,
     attestation:
       attestation === undefined
         ? undefined

@@ -11,11 +11,12 @@ const NITRO = { ...BASE, AIRLOCK_BACKEND: "nitro", AIRLOCK_ATTESTATION_SOURCE: "
 
 describe("backend configuration", () => {
   it("defaults to the keyring backend", () => {
-    expect(loadConfig(BASE).backend).toEqual({ kind: "keyring" });
+    expect(loadConfig(BASE).backend).toEqual({ kind: "keyring", receipts: false });
+    expect(loadConfig({ ...BASE, AIRLOCK_RECEIPTS: "on" }).backend).toEqual({ kind: "keyring", receipts: true });
   });
 
   it("reads the nitro backend with the NSM device by default", () => {
-    expect(loadConfig({ ...BASE, AIRLOCK_BACKEND: "nitro" }).backend).toEqual({ kind: "nitro", attestation: { source: "nsm", nsmDevice: "/dev/nsm" } });
+    expect(loadConfig({ ...BASE, AIRLOCK_BACKEND: "nitro" }).backend).toEqual({ kind: "nitro", receipts: true, attestation: { source: "nsm", nsmDevice: "/dev/nsm" } });
   });
 
   it("reads emulator PCR overrides and the root file", () => {
@@ -29,6 +30,8 @@ describe("backend configuration", () => {
     expectConfigError({ ...PRODUCTION, AIRLOCK_BACKEND: "nitro", AIRLOCK_ATTESTATION_SOURCE: "emulator" }, "AIRLOCK_ATTESTATION_SOURCE=emulator is refused with NODE_ENV=production");
     expectConfigError({ ...BASE, AIRLOCK_ATTESTATION_SOURCE: "emulator" }, "AIRLOCK_ATTESTATION_SOURCE needs AIRLOCK_BACKEND=nitro");
     expectConfigError({ ...BASE, AIRLOCK_BACKEND: "enclave" }, "AIRLOCK_BACKEND must be one of keyring, nitro");
+    expectConfigError({ ...NITRO, AIRLOCK_RECEIPTS: "off" }, "AIRLOCK_RECEIPTS=off is refused with AIRLOCK_BACKEND=nitro");
+    expectConfigError({ ...BASE, AIRLOCK_RECEIPTS: "yes" }, "AIRLOCK_RECEIPTS must be one of on, off");
     expectConfigError({ ...BASE, AIRLOCK_BACKEND: "nitro", AIRLOCK_EMULATOR_ROOT_FILE: "/tmp/r.pem" }, "AIRLOCK_EMULATOR_* variables need AIRLOCK_ATTESTATION_SOURCE=emulator");
     for (const bad of ['{"16":"' + "ab".repeat(48) + '"}', '{"0":"abcd"}', '{"0":1}', "[1]", '{"x":"' + "ab".repeat(48) + '"}']) {
       expectConfigError({ ...NITRO, AIRLOCK_EMULATOR_PCRS_JSON: bad }, "AIRLOCK_EMULATOR_PCRS_JSON");

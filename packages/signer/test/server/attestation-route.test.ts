@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { decodeEnclaveClaims, verifyAttestationDocument } from "@airlock/core/attestation";
 import { receiptKeyIdOf } from "@airlock/core/receipts";
-import { newClient, newKey, plainRequest, sidecarEnv, startTestSidecar, startedSidecars } from "../../../../test/support/sidecar-harness.js";
+import { newClient, newKey, plainRequest, sessionRequest, sidecarEnv, signedRequest, startTestSidecar, startedSidecars } from "../../../../test/support/sidecar-harness.js";
 import { startSidecar } from "../../src/server/sidecar.js";
 import { loadConfig } from "../../src/config/env-config.js";
 import { expectError } from "./server-test-kit.js";
@@ -59,5 +59,21 @@ describe("GET /v1/attestation", () => {
   it("does not start without an NSM device, saying what to do", async () => {
     const config = loadConfig(env({ AIRLOCK_ATTESTATION_SOURCE: "nsm", AIRLOCK_EMULATOR_PCRS_JSON: undefined as unknown as string, AIRLOCK_NSM_DEVICE: "/nonexistent/nsm" }));
     await expect(startSidecar(config, { log: () => {} })).rejects.toMatchObject({ code: "NSM_UNAVAILABLE", message: expect.stringContaining("AIRLOCK_ATTESTATION_SOURCE=emulator") });
+  });
+});
+
+describe("receipts by backend", () => {
+  it("the keyring backend signs none unless AIRLOCK_RECEIPTS=on; the audit record then carries it", async () => {
+    const agent = newClient("agent");
+    const plain = await startTestSidecar(sidecarEnv({ clients: [agent], keys: [newKey("default")] }) as Record<string, string>);
+    const withReceipts = await startTestSidecar(sidecarEnv({ clients: [agent], keys: [newKey("default")], extra: { AIRLOCK_RECEIPTS: "on" } }) as Record<string, string>);
+    const a = await signedRequest(plain, { client: agent, body: sessionRequest(plain.now()) });
+    expect(a.status).toBe(200);
+    expect(a.headers["x-airlock-receipt"]).toBeUndefined();
+    expect(plain.auditLines().at(-1)?.["receipt"]).toBeUndefined();
+    const b = await signedRequest(withReceipts, { client: agent, body: sessionRequest(withReceipts.now()) });
+    expect(b.status).toBe(200);
+    expect(typeof b.headers["x-airlock-receipt"]).toBe("string");
+    expect(withReceipts.auditLines().at(-1)?.["receipt"]).toMatchObject({ receiptKeyId: withReceipts.receiptKeyId, status: 200 });
   });
 });
