@@ -9,7 +9,8 @@
 //   BENCH_SECONDS=10          measured seconds per run (c=10 and c=1, each store)
 //   BENCH_WARMUP_SECONDS=2    warm-up at c=10 before measuring (not reported)
 //   BENCH_MICRO_MS=1000       measured milliseconds per micro-benchmark row
-//   BENCH_ONLY=a,b,...        run only these parts (names below; "session", "exchange" and "nitro" name groups)
+//   BENCH_ONLY=a,b,...        run only these parts (names below; "session", "exchange" and "nitro" name groups;
+//                             the nitro ones run the sidecar on the Nitro backend with the NSM emulator)
 //   BENCH_CPU_PROF=DIR        run each sidecar under `node --cpu-prof --cpu-prof-dir=DIR`
 //   BENCH_JSON=FILE           also write every figure as JSON
 //
@@ -34,8 +35,12 @@ import { smokeCheck } from "./smoke.mjs";
 import { freshSecrets, policyYaml, SIGN_PATH, sidecarEnv } from "./workload.mjs";
 
 /** The parts BENCH_ONLY can name, in the order they run, and the groups that stand for several. */
-const PARTS = ["memory", "redis", "exchange-hmac", "exchange-hmac-redis", "exchange-eip712", "micro", "exchange-micro", "nitro-micro"];
-const GROUPS = { session: ["memory", "redis", "micro"], exchange: ["exchange-hmac", "exchange-hmac-redis", "exchange-eip712", "exchange-micro"], nitro: ["nitro-micro"] };
+const PARTS = ["memory", "redis", "exchange-hmac", "exchange-hmac-redis", "exchange-eip712", "nitro-session", "nitro-exchange-hmac", "micro", "exchange-micro", "nitro-micro"];
+const GROUPS = {
+  session: ["memory", "redis", "micro"],
+  exchange: ["exchange-hmac", "exchange-hmac-redis", "exchange-eip712", "exchange-micro"],
+  nitro: ["nitro-session", "nitro-exchange-hmac", "nitro-micro"],
+};
 
 const SECONDS = positive("BENCH_SECONDS", 10);
 const WARMUP = positive("BENCH_WARMUP_SECONDS", 2);
@@ -106,6 +111,14 @@ function exchangeWorkload(venue, connections) {
     makeBody: () => orderBody(venue),
     connections,
   };
+}
+
+/**
+ * The same workload on the Nitro backend with the NSM emulator: what changes on the request path
+ * is the receipt (an Ed25519 signature, its header and its audit field) on every answer.
+ */
+function onNitro(workload) {
+  return { ...workload, env: (options) => ({ ...workload.env(options), AIRLOCK_BACKEND: "nitro", AIRLOCK_ATTESTATION_SOURCE: "emulator" }) };
 }
 
 /** One scenario: sidecar up, smoke-checked, warmed, measured at each connection count, audited. */
@@ -223,6 +236,8 @@ async function main() {
     if (ONLY.has("exchange-hmac")) await run("binance_futures, memory", exchange, undefined, exchangeWorkload("binance_futures", [10, 1]));
     if (ONLY.has("exchange-hmac-redis")) await withRedis("exchange-hmac-redis", (redis) => run("binance_futures, redis", exchange, redis, exchangeWorkload("binance_futures", [10, 1])));
     if (ONLY.has("exchange-eip712")) await run("hyperliquid, memory", exchange, undefined, exchangeWorkload("hyperliquid", [10]));
+    if (ONLY.has("nitro-session")) await run("nitro (emulator), memory", session, undefined, onNitro(sessionWorkload()));
+    if (ONLY.has("nitro-exchange-hmac")) await run("nitro (emulator): binance_futures, memory", exchange, undefined, onNitro(exchangeWorkload("binance_futures", [10, 1])));
     if (ONLY.has("micro")) micro = await runMicro();
     if (ONLY.has("exchange-micro")) exchangeMicro = await runExchangeMicro();
     if (ONLY.has("nitro-micro")) nitroMicro = await runNitroMicro();
