@@ -12,6 +12,7 @@ import { decodeReceiptHeader, RECEIPT_HEADER, receiptKeyFromSpki, verifyReceipt 
 import { verifyWithStarkKey } from "@airlock/core/starknet";
 import { createBinanceFake, type BinanceFake } from "../packages/signer/test/exchange/fakes/binance-fake.js";
 import { newClient, newKey, sessionRequest, sidecarEnv, startTestSidecar, type TestSidecar } from "./support/sidecar-harness.js";
+import { enclaveEnv } from "./support/enclave-env.js";
 import { startMitmProxy, type MitmProxy } from "./support/mitm-proxy.js";
 
 const PCR0 = "a0".repeat(48);
@@ -27,18 +28,7 @@ let sc: TestSidecar;
 let proxy: MitmProxy;
 const clients: AirlockClient[] = [];
 
-function nitroEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return sidecarEnv({
-    clients: [agent],
-    keys: [key],
-    extra: {
-      AIRLOCK_BACKEND: "nitro",
-      AIRLOCK_ATTESTATION_SOURCE: "emulator",
-      AIRLOCK_EMULATOR_PCRS_JSON: JSON.stringify({ 0: PCR0, 1: PCR1, 2: PCR2 }),
-      ...extra,
-    },
-  }) as Record<string, string>;
-}
+const nitroEnv = (extra: Record<string, string> = {}): Record<string, string> => enclaveEnv({ clients: [agent], keys: [key], pcrs: { 0: PCR0, 1: PCR1, 2: PCR2 }, extra });
 
 function nitroClient(baseUrl: string, trust: Record<string, unknown> = {}): AirlockClient {
   const client = new AirlockClient({

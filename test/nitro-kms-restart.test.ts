@@ -19,7 +19,8 @@ import { KMS_UNSEAL_ROUTE, SignedKmsBlob, kmsBlobSha256, signKmsBlob, verifyKmsB
 import { feltHex, starkKeyOf, verifyWithStarkKey } from "@airlock/core/starknet";
 import { startFakeKms, type FakeKms } from "./support/fake-kms.js";
 import { runCli, type RunResult } from "./support/cli-process.js";
-import { auditViolations, findSecret, newClient, newKey, PATHS, plainRequest, rawRequest, sessionRequest, sidecarEnv, startTestSidecar, type Reply, type TestSidecar } from "./support/sidecar-harness.js";
+import { auditViolations, findSecret, newClient, newKey, PATHS, plainRequest, rawRequest, sessionRequest, startTestSidecar, type Reply, type TestSidecar } from "./support/sidecar-harness.js";
+import { enclaveEnv } from "./support/enclave-env.js";
 
 const PCR0 = "a7".repeat(48);
 const OTHER_PCR0 = "b8".repeat(48);
@@ -90,18 +91,12 @@ const files: Record<string, string> = {};
 const outputs: RunResult[] = [];
 const replies: Reply[] = [];
 
-function enclaveEnv(): Record<string, string> {
-  return sidecarEnv({
+function restartEnv(): Record<string, string> {
+  return enclaveEnv({
     clients: [agent],
-    keys: [],
+    pcrs: { 0: PCR0 },
+    provisioning: { admin: admin.publicKey, keyIds: ["default", "ops"] },
     extra: {
-      AIRLOCK_BACKEND: "nitro",
-      AIRLOCK_ATTESTATION_SOURCE: "emulator",
-      AIRLOCK_EMULATOR_PCRS_JSON: JSON.stringify({ 0: PCR0 }),
-      AIRLOCK_ADMIN_PUBLIC_KEY: (admin.publicKey.export({ format: "der", type: "spki" }) as Buffer).toString("base64"),
-      AIRLOCK_PROVISIONED_KEY_IDS: "default,ops",
-      KEYRING_DEFAULT_KEY_ID: "default",
-      KEYRING_AUTH_CLIENTS_JSON: JSON.stringify([{ clientId: agent.id }]),
       KEYRING_LEAK_SCANNER_ENABLED: "true",
       AIRLOCK_KMS_KEY_ID: fake.keyArn,
       AIRLOCK_KMS_REGION: "us-east-1",
@@ -113,7 +108,7 @@ function enclaveEnv(): Record<string, string> {
 
 /** Starts an "enclave": a sidecar without keys whose emulator root KMS trusts; writes its trust file. */
 async function startEnclave(name: string): Promise<TestSidecar> {
-  const sc = await startTestSidecar(enclaveEnv());
+  const sc = await startTestSidecar(restartEnv());
   // The CLIs and the client talk to it too, not only the harness.
   sc.untrackedTraffic = true;
   fake.trustRoot(sc.emulatorRootFingerprintSha256!);

@@ -34,12 +34,12 @@ import {
   plainRequest,
   rawRequest,
   sessionRequest,
-  sidecarEnv,
   signedRequest,
   startTestSidecar,
   type Reply,
   type TestSidecar,
 } from "./support/sidecar-harness.js";
+import { enclaveEnv } from "./support/enclave-env.js";
 
 const PCR0 = "d0".repeat(48);
 const agent = newClient("agent");
@@ -57,18 +57,11 @@ const clients: AirlockClient[] = [];
 const files: Record<string, string> = {};
 
 function provisioningEnv(): Record<string, string> {
-  return sidecarEnv({
+  return enclaveEnv({
     clients: [agent],
-    keys: [],
+    pcrs: { 0: PCR0 },
+    provisioning: { admin: admin.publicKey, keyIds: ["default", "ops"] },
     extra: {
-      AIRLOCK_BACKEND: "nitro",
-      AIRLOCK_ATTESTATION_SOURCE: "emulator",
-      AIRLOCK_EMULATOR_PCRS_JSON: JSON.stringify({ 0: PCR0 }),
-      AIRLOCK_ADMIN_PUBLIC_KEY: (admin.publicKey.export({ format: "der", type: "spki" }) as Buffer).toString("base64"),
-      AIRLOCK_PROVISIONED_KEY_IDS: "default,ops",
-      KEYRING_DEFAULT_KEY_ID: "default",
-      // Declared: the HMAC secret arrives sealed too.
-      KEYRING_AUTH_CLIENTS_JSON: JSON.stringify([{ clientId: agent.id }]),
       KEYRING_LEAK_SCANNER_ENABLED: "true",
       KEYRING_POLICY_FILE: files["policy"]!,
       KEYRING_EXCHANGE_ACCOUNTS_JSON: JSON.stringify([

@@ -15,7 +15,8 @@ import { starkKeyOf, verifyWithStarkKey } from "@airlock/core/starknet";
 import { startRegistryChain, type RegistryChain } from "../packages/core/test/registry/rpc-servers.js";
 import { runCli } from "./support/cli-process.js";
 import { startMitmProxy, type MitmProxy } from "./support/mitm-proxy.js";
-import { findSecret, newClient, newKey, sessionRequest, sidecarEnv, startTestSidecar, type TestSidecar } from "./support/sidecar-harness.js";
+import { findSecret, newClient, newKey, sessionRequest, startTestSidecar, type TestSidecar } from "./support/sidecar-harness.js";
+import { enclaveEnv } from "./support/enclave-env.js";
 
 const PCR0 = "f0".repeat(48);
 const agent = newClient("agent");
@@ -48,17 +49,10 @@ beforeAll(async () => {
   await (await chain.as(0).getFunction("registerPCR0").send(`0x${PCR0}`, `0x${"22".repeat(32)}`, "airlock-signer 0.1.0")).wait();
 
   sc = await startTestSidecar(
-    sidecarEnv({
+    enclaveEnv({
       clients: [agent],
-      keys: [],
-      extra: {
-        AIRLOCK_BACKEND: "nitro",
-        AIRLOCK_ATTESTATION_SOURCE: "emulator",
-        AIRLOCK_EMULATOR_PCRS_JSON: JSON.stringify({ 0: PCR0 }),
-        AIRLOCK_ADMIN_PUBLIC_KEY: (admin.publicKey.export({ format: "der", type: "spki" }) as Buffer).toString("base64"),
-        AIRLOCK_PROVISIONED_KEY_IDS: "default",
-        KEYRING_AUTH_CLIENTS_JSON: JSON.stringify([{ clientId: agent.id }]),
-      },
+      pcrs: { 0: PCR0 },
+      provisioning: { admin: admin.publicKey, keyIds: ["default"] },
     }),
   );
   sc.untrackedTraffic = true;

@@ -5,11 +5,11 @@ import { receiptKeyIdOf } from "@airlock/core/receipts";
 import { newClient, newKey, plainRequest, sessionRequest, sidecarEnv, signedRequest, startTestSidecar, startedSidecars } from "../../../../test/support/sidecar-harness.js";
 import { startSidecar } from "../../src/server/sidecar.js";
 import { loadConfig } from "../../src/config/env-config.js";
+import { enclaveEnv } from "../../../../test/support/enclave-env.js";
 import { expectError } from "./server-test-kit.js";
 
 const PCR0 = "c0".repeat(48);
-const env = (extra: Record<string, string> = {}) =>
-  sidecarEnv({ clients: [newClient("agent")], keys: [newKey("default")], extra: { AIRLOCK_BACKEND: "nitro", AIRLOCK_ATTESTATION_SOURCE: "emulator", AIRLOCK_EMULATOR_PCRS_JSON: JSON.stringify({ 0: PCR0 }), ...extra } }) as Record<string, string>;
+const env = (extra: Record<string, string> = {}) => enclaveEnv({ clients: [newClient("agent")], keys: [newKey("default")], pcrs: { 0: PCR0 }, extra });
 
 afterAll(async () => {
   await Promise.all(startedSidecars().map((s) => s.close()));

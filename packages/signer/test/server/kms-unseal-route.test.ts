@@ -31,6 +31,7 @@ import {
   type TestSidecar,
 } from "../../../../test/support/sidecar-harness.js";
 import { expectError } from "./server-test-kit.js";
+import { enclaveEnv } from "../../../../test/support/enclave-env.js";
 
 const PCR0 = "c3".repeat(48);
 const agent = newClient("agent");
@@ -47,17 +48,11 @@ let tamper: ((answer: Record<string, unknown>) => Record<string, unknown>) | und
 const replies: Reply[] = [];
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return sidecarEnv({
+  return enclaveEnv({
     clients: [agent],
-    keys: [],
+    pcrs: { 0: PCR0 },
+    provisioning: { admin: admin.publicKey, keyIds: ["default"] },
     extra: {
-      AIRLOCK_BACKEND: "nitro",
-      AIRLOCK_ATTESTATION_SOURCE: "emulator",
-      AIRLOCK_EMULATOR_PCRS_JSON: JSON.stringify({ 0: PCR0 }),
-      AIRLOCK_ADMIN_PUBLIC_KEY: (admin.publicKey.export({ format: "der", type: "spki" }) as Buffer).toString("base64"),
-      AIRLOCK_PROVISIONED_KEY_IDS: "default",
-      KEYRING_DEFAULT_KEY_ID: "default",
-      KEYRING_AUTH_CLIENTS_JSON: JSON.stringify([{ clientId: agent.id }]),
       AIRLOCK_KMS_KEY_ID: fake.keyArn,
       AIRLOCK_KMS_REGION: "us-east-1",
       AIRLOCK_KMS_ENDPOINT: fake.url,

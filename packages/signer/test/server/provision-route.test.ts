@@ -8,6 +8,7 @@ import { starkKeyOf } from "@airlock/core/starknet";
 import { PROVISION_ROUTE, resolveNitroTrust, sealForEnclave, signEnvelope, verifySignerDocument } from "@airlock/core/provisioning";
 import { auditViolations, findSecret, newClient, newKey, PATHS, plainRequest, rawRequest, sessionRequest, sidecarEnv, signedRequest, startTestSidecar, startedSidecars, type TestSidecar } from "../../../../test/support/sidecar-harness.js";
 import { expectError } from "./server-test-kit.js";
+import { enclaveEnv } from "../../../../test/support/enclave-env.js";
 
 const PCR0 = "e1".repeat(48);
 const agent = newClient("agent");
@@ -15,16 +16,11 @@ const key = newKey("default");
 const admin = generateKeyPairSync("ed25519");
 
 function provisioningEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return sidecarEnv({
+  return enclaveEnv({
     clients: [agent],
-    keys: [],
+    pcrs: { 0: PCR0 },
+    provisioning: { admin: admin.publicKey, keyIds: ["default"] },
     extra: {
-      AIRLOCK_BACKEND: "nitro",
-      AIRLOCK_ATTESTATION_SOURCE: "emulator",
-      AIRLOCK_EMULATOR_PCRS_JSON: JSON.stringify({ 0: PCR0 }),
-      AIRLOCK_ADMIN_PUBLIC_KEY: (admin.publicKey.export({ format: "der", type: "spki" }) as Buffer).toString("base64"),
-      AIRLOCK_PROVISIONED_KEY_IDS: "default",
-      KEYRING_DEFAULT_KEY_ID: "default",
       KEYRING_AUTH_CLIENTS_JSON: JSON.stringify([{ clientId: agent.id, allowedKeyIds: ["default"] }]),
       ...extra,
     },
