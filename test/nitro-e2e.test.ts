@@ -114,6 +114,11 @@ describe("Nitro backend with the NSM emulator", () => {
     // Tampering with the refusal's body is caught, like with a success.
     proxy.rewrite = (req, answer) => (req.path === ROUTE.policyEvaluate ? { ...answer, body: Buffer.from(answer.body.toString().replace("denied", "DENIED")) } : answer);
     await expect(client.evaluatePolicy(upgrade())).rejects.toMatchObject({ code: "UNTRUSTED_SIGNER", reason: "receipt_invalid", verifierCode: "MISMATCH" });
+    // A host cannot forge a refusal either: one without a receipt is refused.
+    proxy.rewrite = (req, answer) =>
+      req.path === ROUTE.policyEvaluate ? { ...answer, headers: Object.fromEntries(Object.entries(answer.headers).filter(([k]) => k !== RECEIPT_HEADER)) } : answer;
+    await expect(client.evaluatePolicy(upgrade())).rejects.toMatchObject({ code: "UNTRUSTED_SIGNER", reason: "receipt_invalid", verifierCode: "MISSING" });
+    proxy.rewrite = undefined;
   });
 
   it("sends nothing HMAC-signed to a signer whose measurement is not allowed", async () => {

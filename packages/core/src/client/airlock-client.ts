@@ -388,8 +388,10 @@ export class AirlockClient {
         continue;
       }
       if (this.#gate !== undefined) {
-        // Every success of an authenticated route must carry a valid receipt; a refusal's is checked when present.
-        const required = res.status === 200 && !UNAUTHENTICATED_PATHS.has(req.path);
+        // Successes and policy refusals (the answers an agent acts on) of an authenticated route
+        // must carry a valid receipt; other refusals (some come before authentication, where no
+        // receipt can exist) are checked when they carry one.
+        const required = (res.status === 200 || res.status === 422) && !UNAUTHENTICATED_PATHS.has(req.path);
         await this.#gate.checkReceipt({ ...res, requestId: headerRequestId(res) }, required);
       }
       return res;

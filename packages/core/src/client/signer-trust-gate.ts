@@ -61,7 +61,7 @@ export class SignerTrustGate {
   }
 
   /**
-   * Verifies the receipt of an answer. `required` answers (successes) must carry one; a
+   * Verifies the receipt of an answer. `required` answers (successes, policy refusals) must carry one; a
    * refusal's receipt is checked when present. A receipt by another key means the enclave
    * changed: re-attest once, then the receipt must verify against the new key.
    */
