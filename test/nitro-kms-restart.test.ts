@@ -20,7 +20,7 @@ import { feltHex, starkKeyOf, verifyWithStarkKey } from "@airlock/core/starknet"
 import { startFakeKms, type FakeKms } from "./support/fake-kms.js";
 import { runCli, type RunResult } from "./support/cli-process.js";
 import { auditViolations, findSecret, newClient, newKey, PATHS, plainRequest, rawRequest, sessionRequest, startTestSidecar, type Reply, type TestSidecar } from "./support/sidecar-harness.js";
-import { enclaveEnv } from "./support/enclave-env.js";
+import { enclaveEnv, writeOperatorFiles } from "./support/enclave-env.js";
 
 const PCR0 = "a7".repeat(48);
 const OTHER_PCR0 = "b8".repeat(48);
@@ -164,20 +164,7 @@ async function upload(sc: TestSidecar, body: unknown): Promise<Reply> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "airlock-kms-restart-"));
-  files["admin"] = join(dir, "admin.pem");
-  await writeFile(files["admin"], admin.privateKey.export({ format: "pem", type: "pkcs8" }) as string, { mode: 0o600 });
-  files["keys"] = join(dir, "keys.json");
-  await writeFile(
-    files["keys"],
-    JSON.stringify({
-      keys: [
-        { keyId: "default", privateKey: defaultKey.privateKeyHex },
-        { keyId: "ops", privateKey: opsKey.privateKeyHex },
-      ],
-      clients: [{ clientId: agent.id, hmacSecret: agent.secret }],
-    }),
-    { mode: 0o600 },
-  );
+  Object.assign(files, await writeOperatorFiles(dir, admin.privateKey, { keys: [defaultKey, opsKey], clients: [agent] }));
   files["blob"] = join(dir, "blob.json");
   fake = await startFakeKms({ ...CREDS, policy: { imageSha384: PCR0 }, rootFingerprintSha256: [] });
   forwarder = await startForwarder(fake.port);

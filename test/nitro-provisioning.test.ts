@@ -39,7 +39,7 @@ import {
   type Reply,
   type TestSidecar,
 } from "./support/sidecar-harness.js";
-import { enclaveEnv } from "./support/enclave-env.js";
+import { enclaveEnv, writeOperatorFiles } from "./support/enclave-env.js";
 
 const PCR0 = "d0".repeat(48);
 const agent = newClient("agent");
@@ -140,23 +140,9 @@ beforeAll(async () => {
   await binance.start();
   files["policy"] = join(dir, "policy.yaml");
   await writeFile(files["policy"], ["version: 1", "exchange:", '  - { client: agent, account: bf-test, operations: [place_order], symbols: { BTCUSDT: { maxQuantity: "1" } } }', ""].join("\n"));
-  files["admin"] = join(dir, "admin.pem");
-  await writeFile(files["admin"], admin.privateKey.export({ format: "pem", type: "pkcs8" }) as string, { mode: 0o600 });
+  Object.assign(files, await writeOperatorFiles(dir, admin.privateKey, { keys: [defaultKey, opsKey], clients: [agent], exchangeAccounts: [{ account: "bf-test", ...binanceKey }] }));
   files["intruder"] = join(dir, "intruder.pem");
   await writeFile(files["intruder"], intruder.privateKey.export({ format: "pem", type: "pkcs8" }) as string, { mode: 0o600 });
-  files["keys"] = join(dir, "keys.json");
-  await writeFile(
-    files["keys"],
-    JSON.stringify({
-      keys: [
-        { keyId: "default", privateKey: defaultKey.privateKeyHex },
-        { keyId: "ops", privateKey: opsKey.privateKeyHex },
-      ],
-      clients: [{ clientId: agent.id, hmacSecret: agent.secret }],
-      exchangeAccounts: [{ account: "bf-test", ...binanceKey }],
-    }),
-    { mode: 0o600 },
-  );
   sc = await startTestSidecar(provisioningEnv());
   sc.untrackedTraffic = true;
   files["trust"] = join(dir, "trust.json");

@@ -16,7 +16,7 @@ import { startRegistryChain, type RegistryChain } from "../packages/core/test/re
 import { runCli } from "./support/cli-process.js";
 import { startMitmProxy, type MitmProxy } from "./support/mitm-proxy.js";
 import { findSecret, newClient, newKey, sessionRequest, startTestSidecar, type TestSidecar } from "./support/sidecar-harness.js";
-import { enclaveEnv } from "./support/enclave-env.js";
+import { enclaveEnv, writeOperatorFiles } from "./support/enclave-env.js";
 
 const PCR0 = "f0".repeat(48);
 const agent = newClient("agent");
@@ -58,12 +58,7 @@ beforeAll(async () => {
   sc.untrackedTraffic = true;
   proxy = await startMitmProxy(sc.url);
   await writeFile(join(dir, "trust.json"), JSON.stringify(trust()));
-  await writeFile(join(dir, "admin.pem"), admin.privateKey.export({ format: "pem", type: "pkcs8" }) as string, { mode: 0o600 });
-  await writeFile(
-    join(dir, "keys.json"),
-    JSON.stringify({ keys: [{ keyId: "default", privateKey: key.privateKeyHex }], clients: [{ clientId: agent.id, hmacSecret: agent.secret }] }),
-    { mode: 0o600 },
-  );
+  await writeOperatorFiles(dir, admin.privateKey, { keys: [key], clients: [agent] });
 });
 
 afterAll(async () => {

@@ -2,6 +2,8 @@
 // start it: fixed PCRs, and either in-process keys or sealed provisioning (declared key ids and
 // clients, an admin key, no secret at all until an upload or a KMS unseal installs them).
 import type { KeyObject } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { sidecarEnv, type TestClient, type TestKey } from "./sidecar-harness.js";
 
 export interface EnclaveEnvOptions {
@@ -42,4 +44,27 @@ export function enclaveEnv(opts: EnclaveEnvOptions): Record<string, string> {
       ...opts.extra,
     },
   }) as Record<string, string>;
+}
+
+/** What an operator holds for sealed provisioning: the secrets, as the keys file carries them. */
+export interface OperatorSecrets {
+  readonly keys: readonly TestKey[];
+  readonly clients: readonly TestClient[];
+  readonly exchangeAccounts?: readonly Record<string, string>[];
+}
+
+/**
+ * Writes the operator's files into `dir` (mode 0600): the admin private key (PKCS#8 PEM) and the
+ * keys file `provision` and `kms-seal` read. Returns their paths.
+ */
+export async function writeOperatorFiles(dir: string, admin: KeyObject, secrets: OperatorSecrets): Promise<{ admin: string; keys: string }> {
+  const paths = { admin: join(dir, "admin.pem"), keys: join(dir, "keys.json") };
+  await writeFile(paths.admin, admin.export({ format: "pem", type: "pkcs8" }) as string, { mode: 0o600 });
+  const bundle = {
+    keys: secrets.keys.map((k) => ({ keyId: k.keyId, privateKey: k.privateKeyHex })),
+    clients: secrets.clients.map((c) => ({ clientId: c.id, hmacSecret: c.secret })),
+    ...(secrets.exchangeAccounts === undefined ? {} : { exchangeAccounts: secrets.exchangeAccounts }),
+  };
+  await writeFile(paths.keys, JSON.stringify(bundle), { mode: 0o600 });
+  return paths;
 }
