@@ -123,7 +123,15 @@ export async function startSidecar(config: SignerConfig, opts: SidecarOptions = 
     attestation:
       attestation === undefined
         ? undefined
-        : { source: attestation.source, identity, policyHash: config.policyHash, issued, throttle: new TokenBucket(20, 10), now },
+        : {
+            source: attestation.source,
+            identity,
+            policyHash: config.policyHash,
+            issued,
+            throttle: new TokenBucket(20, 10),
+            now,
+            onSourceError: (code) => log("error", "attestation.source_failed", { code }),
+          },
     provisioning,
     kmsUnseal,
     now,

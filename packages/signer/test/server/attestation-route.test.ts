@@ -77,3 +77,25 @@ describe("receipts by backend", () => {
     expect(withReceipts.auditLines().at(-1)?.["receipt"]).toMatchObject({ receiptKeyId: withReceipts.receiptKeyId, status: 200 });
   });
 });
+
+describe("a failing attestation source", () => {
+  it("answers 503 ATTESTATION_UNAVAILABLE, telling the caller nothing and the operator the code", async () => {
+    const { attestationAnswer, TokenBucket } = await import("../../src/server/routes/attestation-route.js");
+    const { createEnclaveIdentity } = await import("../../src/enclave/enclave-identity.js");
+    const { IssuedAttestations } = await import("../../src/enclave/issued-attestations.js");
+    const { AttestationSourceError } = await import("../../src/attestation/attestation-source.js");
+    const logged: string[] = [];
+    const deps = {
+      source: { kind: "nsm" as const, attest: () => Promise.reject(new AttestationSourceError("NSM_ERROR", "ioctl failed: EIO on /dev/nsm", "EIO")) },
+      identity: createEnclaveIdentity(),
+      policyHash: "ab".repeat(32),
+      issued: new IssuedAttestations(),
+      throttle: new TokenBucket(5, 1),
+      now: Date.now,
+      onSourceError: (code: string) => logged.push(code),
+    };
+    const err = await attestationAnswer(`/v1/attestation?nonce=${"ab".repeat(32)}`, "req-1", deps).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "ATTESTATION_UNAVAILABLE", status: 503, message: "attestation unavailable" });
+    expect(logged).toEqual(["NSM_ERROR"]);
+  });
+});

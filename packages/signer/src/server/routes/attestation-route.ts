@@ -18,6 +18,8 @@ export interface AttestationRouteDeps {
   readonly issued: IssuedAttestations;
   readonly throttle: TokenBucket;
   readonly now: () => number;
+  /** Tells the operator the source failed (its error code only: the caller learns nothing). */
+  readonly onSourceError: (code: string) => void;
 }
 
 export async function attestationAnswer(target: string, requestId: string, deps: AttestationRouteDeps): Promise<{ status: number; body: unknown }> {
@@ -33,8 +35,10 @@ export async function attestationAnswer(target: string, requestId: string, deps:
       publicKey: deps.identity.receiptPublicKeySpki,
       userData: encodeEnclaveClaims({ policyHash: deps.policyHash, provisioningPublicKey: deps.identity.provisioningPublicKey }),
     });
-  } catch {
+  } catch (err) {
     // Fail closed, and say nothing of the device's state to an unauthenticated caller.
+    const code = (err as { code?: unknown } | null)?.code;
+    deps.onSourceError(typeof code === "string" && /^[A-Z0-9_]{1,40}$/.test(code) ? code : "UNKNOWN");
     throw new HttpError("ATTESTATION_UNAVAILABLE");
   }
   deps.issued.add(document, nowMs);
