@@ -105,4 +105,15 @@ describe("SignerTrustGate", () => {
     state.fail = false;
     await expect(gate.ensure()).resolves.toBeDefined();
   });
+
+  it("one caller giving up does not abort the attestation the others wait for", async () => {
+    const { state, gate } = setup();
+    const controller = new AbortController();
+    const impatient = gate.ensure(controller.signal);
+    const patient = gate.ensure();
+    controller.abort(new Error("gave up"));
+    await expect(impatient).rejects.toThrow("gave up");
+    await expect(patient).resolves.toMatchObject({ policyHash: POLICY });
+    expect(state.fetches).toBe(1);
+  });
 });

@@ -86,7 +86,7 @@ export class AirlockClient {
       connect: connectOptions(resolved),
     });
     this.#venuePools = new VenuePools(resolved.timeoutMs);
-    this.#gate = resolved.nitro === undefined ? undefined : new SignerTrustGate(resolved.nitro, (nonce, signal) => this.#fetchAttestation(nonce, signal));
+    this.#gate = resolved.nitro === undefined ? undefined : new SignerTrustGate(resolved.nitro, (nonce) => this.#fetchAttestation(nonce));
   }
 
   /** Origin of the sidecar. */
@@ -414,7 +414,7 @@ export class AirlockClient {
   }
 
   /** GET /v1/attestation?nonce=HEX: unauthenticated, bounded; any failure is attestation_unavailable. */
-  async #fetchAttestation(nonceHex: string, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  async #fetchAttestation(nonceHex: string): Promise<Uint8Array> {
     if (this.#closed) throw new ConfigError("the client is closed");
     const timeoutMs = this.#options.timeoutMs;
     const deadline = AbortSignal.timeout(timeoutMs);
@@ -425,14 +425,13 @@ export class AirlockClient {
         method: "GET",
         path: `${ROUTE.attestation}?nonce=${nonceHex}`,
         headers: { accept: "application/json" },
-        signal: signal === undefined ? deadline : AbortSignal.any([signal, deadline]),
+        signal: deadline,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
       status = res.statusCode;
       text = utf8(await readBoundedBytes(res.body, res.headers, () => new InvalidResponseError("body_too_large", "attestation answer too large", { status })), status);
     } catch (err) {
-      if (signal?.aborted) throw signal.reason;
       throw new UntrustedSignerError("attestation_unavailable", "no attestation document could be fetched from the sidecar", undefined, { cause: err });
     }
     if (status !== 200) throw new UntrustedSignerError("attestation_unavailable", `the sidecar answered ${status} to the attestation request (is it the Nitro backend?)`, undefined, { status });

@@ -7,8 +7,27 @@ import { decodeReceiptHeader, ReceiptError, RECEIPT_HEADER, verifyReceipt } from
 import { UntrustedSignerError } from "./errors.js";
 import { verifySignerDocument, type ResolvedNitroTrust, type VerifiedSigner } from "./nitro-trust.js";
 
-/** Fetches one attestation document for a nonce (unauthenticated GET /v1/attestation). */
-export type AttestationFetcher = (nonceHex: string, signal: AbortSignal | undefined) => Promise<Uint8Array>;
+/** Fetches one attestation document for a nonce (unauthenticated GET /v1/attestation, bounded by a timeout). */
+export type AttestationFetcher = (nonceHex: string) => Promise<Uint8Array>;
+
+/** `promise`, or the signal's reason as soon as it aborts (the promise itself runs on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
 
 /** What the gate needs to check one answer's receipt. */
 export interface AnsweredRequest {
@@ -43,18 +62,22 @@ export class SignerTrustGate {
     return this.refresh(signal);
   }
 
-  /** Attests now (concurrent callers share one attestation). A failure forgets the old verification. */
+  /**
+   * Attests now (concurrent callers share one attestation, bounded by the client's timeout). A
+   * caller's signal only stops that caller's wait: it never aborts the attestation the others
+   * share. A failure forgets the old verification.
+   */
   refresh(signal?: AbortSignal): Promise<VerifiedSigner> {
-    this.#pending ??= this.#attest(signal).finally(() => {
+    this.#pending ??= this.#attest().finally(() => {
       this.#pending = undefined;
     });
-    return this.#pending;
+    return signal === undefined ? this.#pending : untilAborted(this.#pending, signal);
   }
 
-  async #attest(signal: AbortSignal | undefined): Promise<VerifiedSigner> {
+  async #attest(): Promise<VerifiedSigner> {
     this.#current = undefined;
     const nonce = randomBytes(32);
-    const document = await this.fetchDocument(nonce.toString("hex"), signal);
+    const document = await this.fetchDocument(nonce.toString("hex"));
     const verified = await verifySignerDocument(document, nonce, this.trust, this.now());
     this.#current = verified;
     return verified;
